@@ -1,0 +1,182 @@
+//! The article in flight and the three record types that make up scour's output contract.
+//!
+//! Every input ends as exactly one of [`CleanRecord`] (`clean.jsonl`), [`DuplicateRecord`]
+//! (`duplicates.jsonl`) or [`RejectRecord`] (`rejects.jsonl`). Their field names and the reject
+//! codes are the contract downstream tools load, so they live together here and change only on
+//! purpose.
+
+use serde::Serialize;
+
+/// Counters a stage adds to while cleaning one article; summed into `report.json`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CleanStats {
+    pub tags_stripped: u64,
+    pub entities_decoded: u64,
+    pub captions_collapsed: u64,
+    pub lines_unwrapped: u64,
+}
+
+impl CleanStats {
+    pub fn add(&mut self, other: &CleanStats) {
+        self.tags_stripped += other.tags_stripped;
+        self.entities_decoded += other.entities_decoded;
+        self.captions_collapsed += other.captions_collapsed;
+        self.lines_unwrapped += other.lines_unwrapped;
+    }
+}
+
+/// What the input looked like, which decides the stages it goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputFormat {
+    /// A scraped text file, possibly with stray tags and entities.
+    Text,
+    /// A whole HTML page.
+    Html,
+}
+
+/// One article while the per-article stages work on it.
+///
+/// `text` holds blocks separated by a blank line and lines within a block by `\n`; stages keep
+/// that shape so the next one can rely on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Article {
+    pub format: InputFormat,
+    pub title: Option<String>,
+    /// ISO 8601 `YYYY-MM-DDTHH:MM:SS`, once the header or page stage has found and normalised it.
+    pub date: Option<String>,
+    pub text: String,
+    /// Distinct captions in order of first appearance.
+    pub captions: Vec<String>,
+    /// Captions known before the caption stage runs (`<figcaption>` of an HTML page).
+    pub known_captions: Vec<String>,
+    pub stats: CleanStats,
+}
+
+impl Article {
+    pub fn new(format: InputFormat, text: String) -> Article {
+        Article {
+            format,
+            title: None,
+            date: None,
+            text,
+            captions: Vec::new(),
+            known_captions: Vec::new(),
+            stats: CleanStats::default(),
+        }
+    }
+}
+
+/// A kept article: one line of `clean.jsonl`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CleanRecord<'a> {
+    /// Stable and unique: derived from the source and the content hash.
+    pub id: &'a str,
+    /// Path relative to its input root, `/`-separated.
+    pub source: &'a str,
+    pub title: Option<&'a str>,
+    pub date: Option<&'a str>,
+    pub text: &'a str,
+    pub captions: &'a [String],
+    /// Lower-case hex SHA-256 of the UTF-8 bytes of `text`.
+    pub sha256: &'a str,
+    pub format: InputFormat,
+    /// The encoding the bytes were in (`UTF-8`, `EUC-KR`, …).
+    pub encoding: &'a str,
+}
+
+/// What kind of duplicate a [`DuplicateRecord`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateKind {
+    /// Same SHA-256 of the cleaned text.
+    Exact,
+}
+
+/// A dropped duplicate: one line of `duplicates.jsonl`, pointing at the kept twin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicateRecord<'a> {
+    pub source: &'a str,
+    /// The `id` of the kept record in `clean.jsonl`.
+    pub duplicate_of: &'a str,
+    pub sha256: &'a str,
+    pub kind: DuplicateKind,
+}
+
+/// Why an input produced no record. The codes are stable: scripts filter on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// Zero bytes, or only a byte-order mark.
+    Empty,
+    /// Not text (an image, an archive, NUL bytes).
+    Binary,
+    /// Text, but nothing is left after cleaning.
+    NoText,
+    /// Larger than `input.max_file_bytes`; rejected rather than truncated.
+    TooLarge,
+    /// The file or directory could not be read (permissions, I/O error, vanished).
+    Unreadable,
+    /// Bytes that are not valid in the encoding they are in.
+    Encoding,
+    /// A symbolic link that was not followed (`input.follow_symlinks = false`).
+    Symlink,
+    /// A symbolic link that leads back into a directory being walked.
+    SymlinkLoop,
+    /// Not a regular file (a FIFO, socket or device), which reading could hang on.
+    NotAFile,
+    /// A bug in scour caught while cleaning this article; the run goes on.
+    Internal,
+}
+
+impl RejectReason {
+    pub const ALL: [RejectReason; 10] = [
+        RejectReason::Empty,
+        RejectReason::Binary,
+        RejectReason::NoText,
+        RejectReason::TooLarge,
+        RejectReason::Unreadable,
+        RejectReason::Encoding,
+        RejectReason::Symlink,
+        RejectReason::SymlinkLoop,
+        RejectReason::NotAFile,
+        RejectReason::Internal,
+    ];
+
+    /// The stable code written to `rejects.jsonl`.
+    pub fn code(self) -> &'static str {
+        match self {
+            RejectReason::Empty => "empty",
+            RejectReason::Binary => "binary",
+            RejectReason::NoText => "no_text",
+            RejectReason::TooLarge => "too_large",
+            RejectReason::Unreadable => "unreadable",
+            RejectReason::Encoding => "encoding",
+            RejectReason::Symlink => "symlink",
+            RejectReason::SymlinkLoop => "symlink_loop",
+            RejectReason::NotAFile => "not_a_file",
+            RejectReason::Internal => "internal",
+        }
+    }
+}
+
+/// An input that produced no record: one line of `rejects.jsonl`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectRecord<'a> {
+    pub source: &'a str,
+    pub reason: RejectReason,
+    pub detail: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reject_codes_match_their_serialized_form() {
+        for reason in RejectReason::ALL {
+            let json = serde_json::to_string(&reason).unwrap();
+            assert_eq!(json, format!("\"{}\"", reason.code()));
+        }
+    }
+}

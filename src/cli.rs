@@ -1,0 +1,57 @@
+//! The command line: `scour run` and `scour check-config`.
+//!
+//! Flags override `pipeline.toml`; the help text is these doc comments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Turns directories of scraped articles into clean, de-duplicated JSONL.
+#[derive(Debug, Parser)]
+#[command(name = "scour", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Clean, de-duplicate and write JSONL (clean.jsonl, duplicates.jsonl, rejects.jsonl,
+    /// report.json).
+    Run(RunArgs),
+    /// Validate the configuration and print the effective values.
+    CheckConfig(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Configuration file [default: ./pipeline.toml if it exists, else built-in defaults].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Directory (or file) of scraped articles; repeat for several. Replaces input.roots.
+    #[arg(long, value_name = "DIR")]
+    pub input: Vec<PathBuf>,
+
+    /// Where to write the outputs. Replaces output.dir.
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// Worker threads; 0 means one per core. Replaces run.threads.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Do not draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// Replace the outputs of an earlier run in a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+}

@@ -1,0 +1,369 @@
+//! The validated plan a run executes: what [`super::RawConfig`] says, checked and compiled.
+//!
+//! This is the one place where values are judged: paths are resolved (file values relative to the
+//! configuration file, command-line values relative to the working directory), globs and patterns
+//! compiled, ranges checked, and stage configurations built. Every problem is collected and
+//! returned together, each pointing at the line of the offending key.
+
+use std::path::{Path, PathBuf};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use super::{LoadedConfig, ProgressMode, RawConfig};
+use crate::error::{ConfigProblem, ConfigProblems};
+use crate::stages::Stage;
+use crate::stages::captions::{CaptionStage, CreditMatcher};
+use crate::stages::header::HeaderStage;
+use crate::stages::html::HtmlStage;
+use crate::stages::markup::MarkupStage;
+use crate::stages::unwrap::UnwrapStage;
+use crate::stages::whitespace::WhitespaceStage;
+
+/// Values given on the command line; each replaces the file's.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub inputs: Vec<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub threads: Option<usize>,
+    pub no_progress: bool,
+    pub force: bool,
+}
+
+/// One directory (or file) to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputRoot {
+    pub path: PathBuf,
+    /// Put before every `source` from this root. Empty with one root; with several, the root's
+    /// own name and a `/`, so that sources (and ids) stay unique across roots.
+    pub source_prefix: String,
+}
+
+/// Everything a run needs, validated.
+#[derive(Debug)]
+pub struct Plan {
+    pub roots: Vec<InputRoot>,
+    pub include: GlobSet,
+    pub exclude: GlobSet,
+    pub follow_symlinks: bool,
+    pub max_file_bytes: u64,
+    /// Lower-case extensions (no dot) of files parsed as whole HTML pages.
+    pub html_extensions: Vec<String>,
+    /// The per-article stages, in the order they run.
+    pub stages: Vec<Stage>,
+    pub dedup_exact: bool,
+    pub output_dir: PathBuf,
+    /// Resolved: never 0.
+    pub threads: usize,
+    pub progress: ProgressMode,
+    pub force: bool,
+    /// The configuration after overrides, as `check-config` prints it.
+    pub effective: RawConfig,
+    pub config_file: Option<PathBuf>,
+}
+
+/// Validates a configuration (a file's, or the built-in defaults) with command-line overrides.
+pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Plan, ConfigProblems> {
+    let mut raw = loaded.map(|l| l.raw.clone()).unwrap_or_default();
+    let mut problems = Vec::new();
+    let problem = |key: &str, message: String| match loaded {
+        Some(loaded) => loaded.problem_at(key, message),
+        None => ConfigProblem {
+            file: None,
+            line_col: None,
+            key: Some(key.to_string()),
+            message,
+        },
+    };
+    // File values are relative to the file; command-line values to the working directory.
+    let base_dir = loaded
+        .and_then(|l| l.path.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let from_file = |value: &str| base_dir.join(value);
+
+    let roots: Vec<PathBuf> = if overrides.inputs.is_empty() {
+        raw.input.roots.iter().map(|r| from_file(r)).collect()
+    } else {
+        raw.input.roots = overrides
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        overrides.inputs.clone()
+    };
+    if roots.is_empty() {
+        problems.push(problem(
+            "input.roots",
+            "no input: give at least one root".into(),
+        ));
+    }
+    for root in &roots {
+        if !root.exists() {
+            problems.push(problem(
+                "input.roots",
+                format!("input root {} does not exist", root.display()),
+            ));
+        }
+    }
+    let roots = name_roots(roots, &mut problems, &problem);
+
+    let include = compile_globs(&raw.input.include, "input.include", &mut problems, &problem);
+    let exclude = compile_globs(&raw.input.exclude, "input.exclude", &mut problems, &problem);
+    if raw.input.max_file_bytes == 0 {
+        problems.push(problem(
+            "input.max_file_bytes",
+            "must be greater than 0".into(),
+        ));
+    }
+
+    let markup = MarkupStage {
+        strip_tags: raw.clean.strip_tags,
+        decode_entities: raw.clean.decode_entities,
+    };
+    let header = if raw.header.enabled {
+        match HeaderStage::new(&raw.header.pattern, markup.clone()) {
+            Ok(stage) => Some(stage),
+            Err(message) => {
+                problems.push(problem("header.pattern", message));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let credits = match CreditMatcher::new(&raw.captions.credits) {
+        Ok(credits) => Some(credits),
+        Err(message) => {
+            problems.push(problem("captions.credits", message));
+            None
+        }
+    };
+
+    if let Some(output) = &overrides.output {
+        raw.output.dir = output.display().to_string();
+    }
+    let output_dir = match &overrides.output {
+        Some(output) => output.clone(),
+        None => from_file(&raw.output.dir),
+    };
+    if raw.output.dir.trim().is_empty() {
+        problems.push(problem("output.dir", "must not be empty".into()));
+    }
+
+    if let Some(threads) = overrides.threads {
+        raw.run.threads = threads;
+    }
+    const MAX_THREADS: usize = 1024;
+    if raw.run.threads > MAX_THREADS {
+        problems.push(problem(
+            "run.threads",
+            format!("{} is more than {MAX_THREADS}", raw.run.threads),
+        ));
+    }
+    if overrides.no_progress {
+        raw.run.progress = ProgressMode::Never;
+    }
+
+    if !problems.is_empty() {
+        return Err(ConfigProblems(problems));
+    }
+
+    let mut stages = vec![Stage::Html(HtmlStage)];
+    if let Some(header) = header {
+        stages.push(Stage::Header(header));
+    }
+    if markup.strip_tags || markup.decode_entities {
+        stages.push(Stage::Markup(markup));
+    }
+    if raw.clean.unwrap_lines {
+        stages.push(Stage::Unwrap(UnwrapStage));
+    }
+    stages.push(Stage::Whitespace(WhitespaceStage {
+        collapse: raw.clean.normalize_whitespace,
+    }));
+    stages.push(Stage::Captions(CaptionStage {
+        mode: raw.captions.mode,
+        credits: credits.unwrap_or_default(),
+        min_repeated_chars: raw.captions.min_repeated_chars,
+    }));
+
+    let threads = match raw.run.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    Ok(Plan {
+        roots,
+        include: include.unwrap_or_else(GlobSet::empty),
+        exclude: exclude.unwrap_or_else(GlobSet::empty),
+        follow_symlinks: raw.input.follow_symlinks,
+        max_file_bytes: raw.input.max_file_bytes,
+        html_extensions: raw
+            .input
+            .html_extensions
+            .iter()
+            .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
+            .collect(),
+        stages,
+        dedup_exact: raw.dedup.exact,
+        output_dir,
+        threads,
+        progress: raw.run.progress,
+        force: overrides.force,
+        effective: raw,
+        config_file: loaded.map(|l| l.path.clone()),
+    })
+}
+
+/// Gives each root its source prefix: none for a single root, its name for several.
+fn name_roots(
+    roots: Vec<PathBuf>,
+    problems: &mut Vec<ConfigProblem>,
+    problem: &impl Fn(&str, String) -> ConfigProblem,
+) -> Vec<InputRoot> {
+    if roots.len() == 1 {
+        return roots
+            .into_iter()
+            .map(|path| InputRoot {
+                path,
+                source_prefix: String::new(),
+            })
+            .collect();
+    }
+    let mut named: Vec<InputRoot> = Vec::with_capacity(roots.len());
+    for path in roots {
+        let name = path
+            .canonicalize()
+            .unwrap_or_else(|_| path.clone())
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "root".to_string());
+        let source_prefix = format!("{name}/");
+        if named.iter().any(|r| r.source_prefix == source_prefix) {
+            problems.push(problem(
+                "input.roots",
+                format!(
+                    "two roots are named `{name}`; with several roots each source starts with its \
+                     root's name, so the names must differ"
+                ),
+            ));
+        }
+        named.push(InputRoot {
+            path,
+            source_prefix,
+        });
+    }
+    named
+}
+
+fn compile_globs(
+    patterns: &[String],
+    key: &str,
+    problems: &mut Vec<ConfigProblem>,
+    problem: &impl Fn(&str, String) -> ConfigProblem,
+) -> Option<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    let mut ok = true;
+    for pattern in patterns {
+        // `*` stays within one path component, as in .gitignore; `**` crosses them.
+        match GlobBuilder::new(pattern).literal_separator(true).build() {
+            Ok(glob) => {
+                builder.add(glob);
+            }
+            Err(e) => {
+                problems.push(problem(key, format!("bad glob `{pattern}`: {}", e.kind())));
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    match builder.build() {
+        Ok(set) => Some(set),
+        Err(e) => {
+            problems.push(problem(key, e.to_string()));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse;
+
+    fn loaded(text: &str, dir: &Path) -> LoadedConfig {
+        let path = dir.join("pipeline.toml");
+        let (raw, spans) = parse(text, &path).unwrap();
+        LoadedConfig {
+            raw,
+            path,
+            text: text.to_string(),
+            spans,
+        }
+    }
+
+    #[test]
+    fn value_problems_are_all_reported_with_their_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let text =
+            "[input]\nroots = [\"missing\"]\ninclude = [\"a[\"]\n\n[header]\npattern = \"(\"\n";
+        let problems = build(Some(&loaded(text, dir.path())), &Overrides::default())
+            .unwrap_err()
+            .0;
+        let rendered: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(problems.len(), 3, "{rendered:#?}");
+        assert!(
+            rendered[0].contains(":2:9: `input.roots`: input root"),
+            "{rendered:#?}"
+        );
+        assert!(
+            rendered[1].contains(":3:11: `input.include`"),
+            "{rendered:#?}"
+        );
+        assert!(
+            rendered[2].contains(":6:11: `header.pattern`"),
+            "{rendered:#?}"
+        );
+    }
+
+    #[test]
+    fn command_line_values_replace_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let overrides = Overrides {
+            inputs: vec![dir.path().to_path_buf()],
+            output: Some(dir.path().join("o")),
+            threads: Some(3),
+            no_progress: true,
+            force: true,
+        };
+        let plan = build(
+            Some(&loaded("[run]\nthreads = 1\n", dir.path())),
+            &overrides,
+        )
+        .unwrap();
+        assert_eq!(plan.threads, 3);
+        assert_eq!(plan.progress, ProgressMode::Never);
+        assert_eq!(plan.output_dir, dir.path().join("o"));
+        assert_eq!(plan.roots[0].source_prefix, "");
+    }
+
+    #[test]
+    fn several_roots_prefix_sources_with_their_names() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a", "b"] {
+            std::fs::create_dir(dir.path().join(name)).unwrap();
+        }
+        let overrides = Overrides {
+            inputs: vec![dir.path().join("a"), dir.path().join("b")],
+            ..Overrides::default()
+        };
+        let plan = build(None, &overrides).unwrap();
+        let prefixes: Vec<&str> = plan
+            .roots
+            .iter()
+            .map(|r| r.source_prefix.as_str())
+            .collect();
+        assert_eq!(prefixes, ["a/", "b/"]);
+    }
+}

@@ -1,0 +1,796 @@
+//! Turns a scraped file's raw bytes into text that is certainly right, or into a reason why not.
+//!
+//! Scraped news dumps are a mix: UTF-8 with and without a byte-order mark, UTF-16 exported by
+//! Windows tools, legacy encodings from older newsrooms (EUC-KR/CP949, Shift_JIS, GBK,
+//! windows-1252 …) and the odd image, archive or executable saved under a `.html` name.
+//! Everything downstream works on valid UTF-8, and a corpus quietly filled with U+FFFD or mojibake
+//! is worse than a smaller one, so a file this module cannot decode faithfully is rejected with a
+//! reason that names what it looked like and where decoding broke.
+
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{
+    DecoderResult, Encoding, REPLACEMENT, UTF_8, UTF_16BE, UTF_16LE, X_USER_DEFINED,
+};
+
+/// Why a file's bytes could not become text. The binary maps these to stable reject codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeFailure {
+    /// Zero bytes (or only a byte-order mark).
+    Empty,
+    /// Not text: the detail names what it looks like ("PNG image", "gzip archive", "NUL byte at offset 12").
+    Binary(String),
+    /// Text in an encoding we could not decode without loss; the detail says which and where.
+    Encoding(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedText {
+    pub text: String,
+    /// WHATWG name of the encoding the bytes were in ("UTF-8", "EUC-KR", "Shift_JIS", "windows-1252", "UTF-16LE" …).
+    pub encoding: &'static str,
+    /// Whether a byte-order mark was present (and removed).
+    pub had_bom: bool,
+}
+
+/// Text files essentially never hold a NUL byte this early, while almost every binary format
+/// does; the window is the one `file(1)` and git use for the same guess.
+const BINARY_SNIFF_WINDOW: usize = 8 * 1024;
+
+/// The HTML standard's prescan window: browsers honour a `<meta charset>` only this early.
+const HTML_PRESCAN_WINDOW: usize = 1024;
+
+/// `declared` is an optional encoding label found by the caller (e.g. an HTML `<meta charset>`), used
+/// only when the bytes are not valid UTF-8.
+pub fn decode(mut bytes: Vec<u8>, declared: Option<&str>) -> Result<DecodedText, DecodeFailure> {
+    let (bom_encoding, bom_len) = match Encoding::for_bom(&bytes) {
+        Some((encoding, bom_len)) => (Some(encoding), bom_len),
+        None => (None, 0),
+    };
+    if bytes.len() == bom_len {
+        return Err(DecodeFailure::Empty);
+    }
+    let had_bom = bom_len > 0;
+
+    // UTF-16 is full of NUL bytes, so it must be taken before the binary sniff would reject it.
+    if let Some(utf16) = bom_encoding.filter(|&encoding| encoding != UTF_8) {
+        let text = decode_without_loss(utf16, &bytes[bom_len..]).map_err(|offset| {
+            DecodeFailure::Encoding(format!(
+                "not valid {} (byte-order mark): malformed at byte offset {}",
+                utf16.name(),
+                bom_len + offset
+            ))
+        })?;
+        return Ok(DecodedText {
+            text,
+            encoding: utf16.name(),
+            had_bom,
+        });
+    }
+
+    reject_binary(&bytes, bom_len)?;
+
+    if simdutf8::basic::from_utf8(&bytes[bom_len..]).is_ok() {
+        // Shifting the text over the BOM in place keeps the no-copy, no-allocation fast path.
+        bytes.drain(..bom_len);
+        // SAFETY: `bytes` is exactly the slice simdutf8 just validated as UTF-8 (the drained
+        // prefix was the BOM, which lay outside that slice).
+        let text = unsafe { String::from_utf8_unchecked(bytes) };
+        return Ok(DecodedText {
+            text,
+            encoding: UTF_8.name(),
+            had_bom,
+        });
+    }
+
+    let body = &bytes[bom_len..];
+    let survey = Utf8Survey::of(body);
+    // A UTF-8 BOM is an explicit claim; bytes that break it are damaged UTF-8, not a legacy file.
+    if had_bom || survey.looks_like_damaged_utf8() {
+        return Err(survey.failure(bom_len));
+    }
+
+    let (encoding, provenance) = match declared.and_then(usable_declared_encoding) {
+        Some(encoding) => (encoding, "declared"),
+        None => (detect_legacy_encoding(body), "detected"),
+    };
+    if encoding == UTF_8 {
+        return Err(survey.failure(bom_len));
+    }
+    let text = decode_without_loss(encoding, body).map_err(|offset| {
+        DecodeFailure::Encoding(format!(
+            "not valid {} ({provenance}): malformed at byte offset {offset}",
+            encoding.name()
+        ))
+    })?;
+    Ok(DecodedText {
+        text,
+        encoding: encoding.name(),
+        had_bom,
+    })
+}
+
+/// Finds a `<meta charset=…>` or `<meta http-equiv="Content-Type" content="…; charset=…">` label in the first 1024 bytes (ASCII case-insensitive), for HTML pages.
+pub fn sniff_html_charset(bytes: &[u8]) -> Option<&str> {
+    let head = &bytes[..bytes.len().min(HTML_PRESCAN_WINDOW)];
+    let mut pos = 0;
+    while let Some(found) = memchr::memchr(b'<', &head[pos..]) {
+        let tag_start = pos + found;
+        let tag = &head[tag_start..];
+        if tag.starts_with(b"<!--") {
+            // A commented-out meta (often a template's old charset) must not count.
+            let comment_end = memchr::memmem::find(&tag[4..], b"-->")?;
+            pos = tag_start + 4 + comment_end + 3;
+        } else if starts_with_ignore_ascii_case(tag, b"<meta")
+            && tag.get(5).is_some_and(|&b| is_html_space(b) || b == b'/')
+        {
+            let (label, tag_end) = meta_charset(head, tag_start + 5);
+            if label.is_some() {
+                return label;
+            }
+            pos = tag_end;
+        } else {
+            pos = tag_start + 1;
+        }
+    }
+    None
+}
+
+/// How UTF-8-like a byte string that failed validation is.
+struct Utf8Survey {
+    /// Well-formed multi-byte sequences: legacy encodings produce these only by accident.
+    valid_multibyte: usize,
+    /// Maximal invalid subsequences, counted the way `str::from_utf8` reports them.
+    invalid: usize,
+    first_invalid_offset: usize,
+    /// The only problem is an incomplete sequence at the very end (a cut-off download).
+    only_truncated_at_end: bool,
+}
+
+impl Utf8Survey {
+    fn of(body: &[u8]) -> Self {
+        let mut survey = Utf8Survey {
+            valid_multibyte: 0,
+            invalid: 0,
+            first_invalid_offset: 0,
+            only_truncated_at_end: false,
+        };
+        let mut consumed = 0;
+        loop {
+            let rest = &body[consumed..];
+            match std::str::from_utf8(rest) {
+                Ok(valid) => {
+                    survey.valid_multibyte += count_multibyte_starts(valid.as_bytes());
+                    return survey;
+                }
+                Err(error) => {
+                    let valid_len = error.valid_up_to();
+                    survey.valid_multibyte += count_multibyte_starts(&rest[..valid_len]);
+                    if survey.invalid == 0 {
+                        survey.first_invalid_offset = consumed + valid_len;
+                    }
+                    survey.invalid += 1;
+                    match error.error_len() {
+                        Some(invalid_len) => consumed += valid_len + invalid_len,
+                        None => {
+                            survey.only_truncated_at_end = survey.invalid == 1;
+                            return survey;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Legacy double-byte text (EUC-KR especially) forms a valid UTF-8 pair now and then, so a
+    /// fixed count of valid sequences proves nothing; in real UTF-8 with damage, valid sequences
+    /// outnumber the broken ones, while in legacy text it is the other way round by far.
+    fn looks_like_damaged_utf8(&self) -> bool {
+        self.valid_multibyte > 0 && self.valid_multibyte >= self.invalid
+    }
+
+    fn failure(&self, bom_len: usize) -> DecodeFailure {
+        let offset = bom_len + self.first_invalid_offset;
+        let truncated = if self.only_truncated_at_end {
+            " (truncated at end of file)"
+        } else {
+            ""
+        };
+        DecodeFailure::Encoding(format!("invalid UTF-8 at byte offset {offset}{truncated}"))
+    }
+}
+
+/// Counts lead bytes of multi-byte sequences; only meaningful on bytes known to be valid UTF-8.
+fn count_multibyte_starts(valid_utf8: &[u8]) -> usize {
+    valid_utf8.iter().filter(|&&b| b >= 0xC0).count()
+}
+
+fn reject_binary(bytes: &[u8], bom_len: usize) -> Result<(), DecodeFailure> {
+    let window_end = bytes.len().min(bom_len + BINARY_SNIFF_WINDOW);
+    let head = &bytes[bom_len..window_end];
+    if let Some(kind) = binary_signature(head) {
+        return Err(DecodeFailure::Binary(kind.to_owned()));
+    }
+    match memchr::memchr(0, head) {
+        Some(offset) => Err(DecodeFailure::Binary(format!(
+            "NUL byte at offset {}",
+            bom_len + offset
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Names the format of a file by its magic number. Only signatures no plausible article text
+/// starts with are listed: a wrong guess here would drop a real article.
+fn binary_signature(head: &[u8]) -> Option<&'static str> {
+    const PREFIXES: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "PNG image"),
+        (b"\xFF\xD8\xFF", "JPEG image"),
+        (b"GIF87a", "GIF image"),
+        (b"GIF89a", "GIF image"),
+        (b"II*\x00", "TIFF image"),
+        (b"MM\x00*", "TIFF image"),
+        (b"%PDF-", "PDF document"),
+        (b"PK\x03\x04", "ZIP archive"),
+        (b"PK\x05\x06", "ZIP archive"),
+        (b"PK\x07\x08", "ZIP archive"),
+        (b"\x1F\x8B", "gzip archive"),
+        (b"\x28\xB5\x2F\xFD", "zstd archive"),
+        (b"\xFD7zXZ\x00", "xz archive"),
+        (b"7z\xBC\xAF\x27\x1C", "7z archive"),
+        (b"Rar!\x1A\x07", "RAR archive"),
+        (b"\x7FELF", "ELF executable"),
+        (b"\xFE\xED\xFA\xCE", "Mach-O executable"),
+        (b"\xFE\xED\xFA\xCF", "Mach-O executable"),
+        (b"\xCE\xFA\xED\xFE", "Mach-O executable"),
+        (b"\xCF\xFA\xED\xFE", "Mach-O executable"),
+        (b"\xCA\xFE\xBA\xBE", "Mach-O universal binary or Java class"),
+        (b"\x00asm", "WebAssembly module"),
+        (b"OggS", "Ogg media"),
+        (b"fLaC", "FLAC audio"),
+        (b"ID3\x02", "MP3 audio"),
+        (b"ID3\x03", "MP3 audio"),
+        (b"ID3\x04", "MP3 audio"),
+        (b"\x1A\x45\xDF\xA3", "Matroska/WebM video"),
+        (b"wOFF", "WOFF font"),
+        (b"wOF2", "WOFF2 font"),
+        (b"SQLite format 3\x00", "SQLite database"),
+    ];
+    if let Some(&(_, kind)) = PREFIXES.iter().find(|(magic, _)| head.starts_with(magic)) {
+        return Some(kind);
+    }
+    if head.starts_with(b"BZh") && head.get(3).is_some_and(|b| (b'1'..=b'9').contains(b)) {
+        return Some("bzip2 archive");
+    }
+    if head.starts_with(b"RIFF") {
+        return match head.get(8..12) {
+            Some(b"WEBP") => Some("WebP image"),
+            Some(b"WAVE") => Some("WAV audio"),
+            Some(b"AVI ") => Some("AVI video"),
+            _ => Some("RIFF media"),
+        };
+    }
+    if head.get(4..8) == Some(b"ftyp") {
+        return match head.get(8..12) {
+            Some(b"avif" | b"avis") => Some("AVIF image"),
+            Some(b"heic" | b"heix" | b"mif1" | b"msf1") => Some("HEIF image"),
+            _ => Some("MP4/ISO media (ftyp)"),
+        };
+    }
+    None
+}
+
+/// Resolves a declared label, ignoring ones the bytes have already disproved or that cannot
+/// describe an unmarked 8-bit file: the page is not valid UTF-8, UTF-16 without a BOM would have
+/// been caught as NUL bytes, and "replacement"/x-user-defined would turn the text into U+FFFD or
+/// private-use garbage.
+fn usable_declared_encoding(label: &str) -> Option<&'static Encoding> {
+    Encoding::for_label(label.trim().as_bytes()).filter(|&encoding| {
+        ![UTF_8, UTF_16LE, UTF_16BE, REPLACEMENT, X_USER_DEFINED].contains(&encoding)
+    })
+}
+
+fn detect_legacy_encoding(body: &[u8]) -> &'static Encoding {
+    // ISO-2022-JP is 7-bit and so valid UTF-8; it can never reach this point.
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(body, true);
+    detector.guess(None, Utf8Detection::Allow)
+}
+
+/// Decodes with no U+FFFD substitution; on failure returns the offset of the first malformed
+/// sequence, so the reject reason can point at it.
+fn decode_without_loss(encoding: &'static Encoding, body: &[u8]) -> Result<String, usize> {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let capacity = decoder
+        .max_utf8_buffer_length_without_replacement(body.len())
+        .unwrap_or(body.len());
+    let mut text = String::with_capacity(capacity);
+    let mut read = 0;
+    loop {
+        let (result, chunk_read) =
+            decoder.decode_to_string_without_replacement(&body[read..], &mut text, true);
+        read += chunk_read;
+        match result {
+            DecoderResult::InputEmpty => return Ok(text),
+            DecoderResult::OutputFull => {
+                let remaining = body.len() - read;
+                let more = decoder
+                    .max_utf8_buffer_length_without_replacement(remaining)
+                    .unwrap_or(remaining);
+                text.reserve(more.max(4));
+            }
+            DecoderResult::Malformed(malformed_len, consumed_after) => {
+                let after = usize::from(malformed_len) + usize::from(consumed_after);
+                return Err(read.saturating_sub(after));
+            }
+        }
+    }
+}
+
+/// Reads the attributes of one `<meta` tag starting at `pos` (just past the tag name) and returns
+/// its charset label, if any, with the position after the tag.
+fn meta_charset(head: &[u8], mut pos: usize) -> (Option<&str>, usize) {
+    let mut charset = None;
+    let mut content = None;
+    let mut is_content_type = false;
+    while let Some((name, value, next)) = next_attribute(head, pos) {
+        pos = next;
+        if name.eq_ignore_ascii_case(b"charset") {
+            charset = charset.or(Some(value));
+        } else if name.eq_ignore_ascii_case(b"content") {
+            content = content.or(Some(value));
+        } else if name.eq_ignore_ascii_case(b"http-equiv") {
+            is_content_type = value.trim_ascii().eq_ignore_ascii_case(b"content-type");
+        }
+    }
+    // `charset` wins when a tag has both, as in the HTML standard's prescan.
+    let label = charset.or_else(|| {
+        content
+            .filter(|_| is_content_type)
+            .and_then(charset_from_content)
+    });
+    let label = label
+        .map(<[u8]>::trim_ascii)
+        .filter(|label| !label.is_empty())
+        .and_then(|label| std::str::from_utf8(label).ok());
+    (label, pos)
+}
+
+/// One attribute as `(name, value, position after it)`; `None` at the tag's `>` or the end.
+fn next_attribute(head: &[u8], mut pos: usize) -> Option<(&[u8], &[u8], usize)> {
+    loop {
+        while head
+            .get(pos)
+            .is_some_and(|&b| is_html_space(b) || b == b'/')
+        {
+            pos += 1;
+        }
+        match head.get(pos) {
+            None | Some(b'>') => return None,
+            Some(b'=') => pos += 1, // a stray `=` with no name: skip it, as browsers do
+            Some(_) => break,
+        }
+    }
+    let name_start = pos;
+    while head
+        .get(pos)
+        .is_some_and(|&b| !is_html_space(b) && !matches!(b, b'=' | b'>' | b'/'))
+    {
+        pos += 1;
+    }
+    let name = &head[name_start..pos];
+    let after_name = pos;
+    while head.get(pos).is_some_and(|&b| is_html_space(b)) {
+        pos += 1;
+    }
+    if head.get(pos) != Some(&b'=') {
+        return Some((name, &[], after_name));
+    }
+    pos += 1;
+    while head.get(pos).is_some_and(|&b| is_html_space(b)) {
+        pos += 1;
+    }
+    match head.get(pos) {
+        Some(&quote @ (b'"' | b'\'')) => {
+            let value_start = pos + 1;
+            match memchr::memchr(quote, &head[value_start..]) {
+                Some(len) => Some((
+                    name,
+                    &head[value_start..value_start + len],
+                    value_start + len + 1,
+                )),
+                None => Some((name, &head[value_start..], head.len())),
+            }
+        }
+        _ => {
+            let value_start = pos;
+            while head
+                .get(pos)
+                .is_some_and(|&b| !is_html_space(b) && b != b'>')
+            {
+                pos += 1;
+            }
+            Some((name, &head[value_start..pos], pos))
+        }
+    }
+}
+
+/// The HTML standard's "extracting a character encoding from a meta element" on a `content`
+/// value such as `text/html; charset=EUC-KR`.
+fn charset_from_content(content: &[u8]) -> Option<&[u8]> {
+    let mut pos = 0;
+    loop {
+        let found = find_ignore_ascii_case(&content[pos..], b"charset")?;
+        pos += found + b"charset".len();
+        let mut value_pos = pos;
+        while content.get(value_pos).is_some_and(|&b| is_html_space(b)) {
+            value_pos += 1;
+        }
+        if content.get(value_pos) != Some(&b'=') {
+            continue;
+        }
+        value_pos += 1;
+        while content.get(value_pos).is_some_and(|&b| is_html_space(b)) {
+            value_pos += 1;
+        }
+        let value = &content[value_pos..];
+        return match value.first() {
+            Some(&quote @ (b'"' | b'\'')) => {
+                let len = memchr::memchr(quote, &value[1..])?;
+                Some(&value[1..1 + len])
+            }
+            _ => {
+                let len = value
+                    .iter()
+                    .position(|&b| is_html_space(b) || b == b';')
+                    .unwrap_or(value.len());
+                Some(&value[..len])
+            }
+        };
+    }
+}
+
+fn is_html_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' ')
+}
+
+fn starts_with_ignore_ascii_case(haystack: &[u8], prefix: &[u8]) -> bool {
+    haystack
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+}
+
+fn find_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window.eq_ignore_ascii_case(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use encoding_rs::{EUC_KR, GBK, SHIFT_JIS, WINDOWS_1252};
+
+    const KOREAN_NEWS: &str = "서울시는 19일 내년도 예산안을 발표하면서 대중교통 요금 인상 계획을 \
+        당분간 보류하기로 했다고 밝혔다. 시 관계자는 물가 상승으로 시민들의 부담이 커진 상황에서 \
+        요금을 올리는 것은 적절하지 않다고 판단했다며, 대신 노후 버스 교체와 지하철 안전 시설 \
+        확충에 예산을 우선 배정하겠다고 설명했다. 시민단체들은 이번 결정을 환영하면서도 장기적인 \
+        재정 대책이 필요하다고 지적했다.";
+
+    const JAPANESE_NEWS: &str = "東京都は十九日、来年度の予算案を発表し、公共交通機関の運賃値上げを\
+        当面見送る方針を明らかにした。都の担当者は、物価の上昇で市民の負担が増している状況で運賃を\
+        引き上げるのは適切ではないと判断したと説明し、代わりに老朽化したバスの更新や駅の安全設備の\
+        拡充に予算を優先的に配分するとしている。";
+
+    const CHINESE_NEWS: &str = "北京市政府十九日公布了明年的财政预算草案，表示将暂缓公共交通票价上调\
+        计划。市政府有关负责人说，在物价上涨、市民负担加重的情况下，提高票价并不合适，因此决定优先\
+        安排资金用于更新老旧公交车辆和完善地铁安全设施。一些市民团体对这一决定表示欢迎，同时也指出\
+        需要长期的财政对策。";
+
+    const FRENCH_NEWS: &str = "La mairie a présenté mercredi son budget pour l’année prochaine et \
+        annoncé qu’elle renonçait, pour l’instant, à augmenter le prix des transports en commun. \
+        « Dans un contexte de hausse des prix, ce n’était pas le moment », a déclaré l’adjoint chargé \
+        des finances, précisant que les crédits iraient d’abord au remplacement des bus les plus \
+        âgés et à la sécurité du métro. Les associations d’usagers ont salué une décision « sage ».";
+
+    fn encode(encoding: &'static Encoding, text: &str) -> Vec<u8> {
+        let (bytes, _, had_unmappable) = encoding.encode(text);
+        assert!(
+            !had_unmappable,
+            "test text not representable in {}",
+            encoding.name()
+        );
+        bytes.into_owned()
+    }
+
+    fn encoding_failure(result: Result<DecodedText, DecodeFailure>) -> String {
+        match result {
+            Err(DecodeFailure::Encoding(detail)) => detail,
+            other => panic!("expected an encoding failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn plain_utf8_is_reused_without_copying() {
+        let bytes = KOREAN_NEWS.as_bytes().to_vec();
+        let buffer_address = bytes.as_ptr();
+        let decoded = decode(bytes, None).unwrap();
+        assert_eq!(decoded.text, KOREAN_NEWS);
+        assert_eq!(decoded.encoding, "UTF-8");
+        assert!(!decoded.had_bom);
+        assert_eq!(decoded.text.as_ptr(), buffer_address);
+    }
+
+    #[test]
+    fn replacement_characters_already_in_valid_utf8_are_kept() {
+        let decoded = decode("caf\u{FFFD} au lait".as_bytes().to_vec(), None).unwrap();
+        assert_eq!(decoded.text, "caf\u{FFFD} au lait");
+    }
+
+    #[test]
+    fn utf8_bom_is_stripped() {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(FRENCH_NEWS.as_bytes());
+        let decoded = decode(bytes, None).unwrap();
+        assert_eq!(decoded.text, FRENCH_NEWS);
+        assert_eq!(decoded.encoding, "UTF-8");
+        assert!(decoded.had_bom);
+    }
+
+    #[test]
+    fn utf16_with_bom_in_both_byte_orders() {
+        let mut little_endian = vec![0xFF, 0xFE];
+        let mut big_endian = vec![0xFE, 0xFF];
+        for unit in KOREAN_NEWS.encode_utf16() {
+            little_endian.extend_from_slice(&unit.to_le_bytes());
+            big_endian.extend_from_slice(&unit.to_be_bytes());
+        }
+        for (bytes, name) in [(little_endian, "UTF-16LE"), (big_endian, "UTF-16BE")] {
+            let decoded = decode(bytes, None).unwrap();
+            assert_eq!(decoded.text, KOREAN_NEWS);
+            assert_eq!(decoded.encoding, name);
+            assert!(decoded.had_bom);
+        }
+    }
+
+    #[test]
+    fn malformed_utf16_is_rejected_not_replaced() {
+        // An unpaired high surrogate, then an odd trailing byte.
+        let bytes = vec![0xFF, 0xFE, b'h', 0, 0x00, 0xD8, b'i', 0, b'!'];
+        let detail = encoding_failure(decode(bytes, None));
+        assert!(detail.starts_with("not valid UTF-16LE"), "{detail}");
+        assert!(detail.contains("offset 4"), "{detail}");
+    }
+
+    #[test]
+    fn euc_kr_korean_news_is_detected() {
+        let bytes = encode(EUC_KR, KOREAN_NEWS);
+        assert!(bytes.len() >= 200);
+        let decoded = decode(bytes, None).unwrap();
+        assert_eq!(decoded.text, KOREAN_NEWS);
+        assert_eq!(decoded.encoding, "EUC-KR");
+        assert!(!decoded.had_bom);
+    }
+
+    #[test]
+    fn shift_jis_japanese_news_is_detected() {
+        let decoded = decode(encode(SHIFT_JIS, JAPANESE_NEWS), None).unwrap();
+        assert_eq!(decoded.text, JAPANESE_NEWS);
+        assert_eq!(decoded.encoding, "Shift_JIS");
+    }
+
+    #[test]
+    fn gbk_chinese_news_is_detected() {
+        let decoded = decode(encode(GBK, CHINESE_NEWS), None).unwrap();
+        assert_eq!(decoded.text, CHINESE_NEWS);
+        assert_eq!(decoded.encoding, "GBK");
+    }
+
+    #[test]
+    fn windows_1252_french_news_is_detected() {
+        let decoded = decode(encode(WINDOWS_1252, FRENCH_NEWS), None).unwrap();
+        assert_eq!(decoded.text, FRENCH_NEWS);
+        assert!(decoded.text.contains('é') && decoded.text.contains('’'));
+        assert_eq!(decoded.encoding, "windows-1252");
+    }
+
+    #[test]
+    fn declared_label_is_used_for_non_utf8_bytes() {
+        let decoded = decode(encode(EUC_KR, KOREAN_NEWS), Some("euc-kr")).unwrap();
+        assert_eq!(decoded.text, KOREAN_NEWS);
+        assert_eq!(decoded.encoding, "EUC-KR");
+
+        // Detection alone would say windows-1252; the declaration decides the € sign.
+        let bytes = b"Le prix passe \xE0 12 \xA4 le ticket, annonce la r\xE9gie.".to_vec();
+        let decoded = decode(bytes, Some(" ISO-8859-15 ")).unwrap();
+        assert_eq!(decoded.encoding, "ISO-8859-15");
+        assert_eq!(
+            decoded.text,
+            "Le prix passe à 12 € le ticket, annonce la régie."
+        );
+    }
+
+    #[test]
+    fn declared_label_is_ignored_for_valid_utf8_and_when_unusable() {
+        let decoded = decode(FRENCH_NEWS.as_bytes().to_vec(), Some("euc-kr")).unwrap();
+        assert_eq!(decoded.encoding, "UTF-8");
+
+        for label in ["no-such-charset", "utf-8", "utf-16", "iso-2022-kr"] {
+            let decoded = decode(encode(EUC_KR, KOREAN_NEWS), Some(label)).unwrap();
+            assert_eq!(decoded.encoding, "EUC-KR", "declared {label}");
+        }
+    }
+
+    #[test]
+    fn declared_label_that_does_not_fit_is_rejected_with_offset() {
+        let bytes = b"Press release \x82\x20 follows".to_vec();
+        let detail = encoding_failure(decode(bytes, Some("shift_jis")));
+        assert_eq!(
+            detail,
+            "not valid Shift_JIS (declared): malformed at byte offset 14"
+        );
+    }
+
+    #[test]
+    fn binary_magic_numbers_are_named() {
+        let cases: [(&[u8], &str); 7] = [
+            (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "PNG image"),
+            (b"\xFF\xD8\xFF\xE0\0\x10JFIF", "JPEG image"),
+            (b"\x1F\x8B\x08\x00\x00\x00", "gzip archive"),
+            (b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n", "PDF document"),
+            (b"RIFF\x24\0\0\0WEBPVP8 ", "WebP image"),
+            (b"SQLite format 3\0\x10\0", "SQLite database"),
+            (b"BZh91AY&SY", "bzip2 archive"),
+        ];
+        for (bytes, kind) in cases {
+            assert_eq!(
+                decode(bytes.to_vec(), None),
+                Err(DecodeFailure::Binary(kind.to_owned()))
+            );
+        }
+    }
+
+    #[test]
+    fn nul_byte_in_the_first_8_kib_is_binary() {
+        let mut bytes = b"<html><body>".to_vec();
+        bytes.push(0);
+        assert_eq!(
+            decode(bytes, None),
+            Err(DecodeFailure::Binary("NUL byte at offset 12".to_owned()))
+        );
+
+        // Past the sniff window a NUL is the source's own (valid UTF-8) content.
+        let mut late_nul = vec![b'a'; BINARY_SNIFF_WINDOW];
+        late_nul.push(0);
+        assert!(decode(late_nul, None).is_ok());
+    }
+
+    #[test]
+    fn empty_and_bom_only_inputs_are_empty() {
+        for bytes in [&b""[..], b"\xEF\xBB\xBF", b"\xFF\xFE", b"\xFE\xFF"] {
+            assert_eq!(decode(bytes.to_vec(), None), Err(DecodeFailure::Empty));
+        }
+    }
+
+    #[test]
+    fn damaged_utf8_names_the_offset() {
+        let mut bytes = KOREAN_NEWS.as_bytes().to_vec();
+        // The first byte of a character, so the damage starts exactly there.
+        let damaged_at = KOREAN_NEWS
+            .char_indices()
+            .find(|&(index, c)| index >= 40 && c.len_utf8() > 1)
+            .map(|(index, _)| index)
+            .unwrap();
+        bytes[damaged_at] = 0xFF;
+        let detail = encoding_failure(decode(bytes.clone(), None));
+        assert_eq!(detail, format!("invalid UTF-8 at byte offset {damaged_at}"));
+
+        // A declaration does not rescue damaged UTF-8 as some legacy encoding.
+        let detail = encoding_failure(decode(bytes, Some("windows-1252")));
+        assert_eq!(detail, format!("invalid UTF-8 at byte offset {damaged_at}"));
+    }
+
+    #[test]
+    fn damaged_utf8_after_a_bom_counts_the_bom_in_the_offset() {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(b"plain ascii then a stray \xE9 byte");
+        let detail = encoding_failure(decode(bytes, None));
+        assert_eq!(detail, "invalid UTF-8 at byte offset 28");
+    }
+
+    #[test]
+    fn utf8_truncated_mid_character_is_reported_as_truncation() {
+        let mut bytes = KOREAN_NEWS.as_bytes().to_vec();
+        bytes.extend_from_slice(&"한".as_bytes()[..2]);
+        let offset = KOREAN_NEWS.len();
+        let detail = encoding_failure(decode(bytes, None));
+        assert_eq!(
+            detail,
+            format!("invalid UTF-8 at byte offset {offset} (truncated at end of file)")
+        );
+    }
+
+    #[test]
+    fn legacy_text_is_not_mistaken_for_damaged_utf8() {
+        for (encoding, text) in [
+            (EUC_KR, KOREAN_NEWS),
+            (SHIFT_JIS, JAPANESE_NEWS),
+            (GBK, CHINESE_NEWS),
+            (WINDOWS_1252, FRENCH_NEWS),
+        ] {
+            let survey = Utf8Survey::of(&encode(encoding, text));
+            assert!(
+                !survey.looks_like_damaged_utf8(),
+                "{}: {} valid vs {} invalid",
+                encoding.name(),
+                survey.valid_multibyte,
+                survey.invalid
+            );
+        }
+    }
+
+    #[test]
+    fn sniffs_meta_charset() {
+        let page = b"<!DOCTYPE html><html><head><meta charset=\"euc-kr\"><title>x</title>";
+        assert_eq!(sniff_html_charset(page), Some("euc-kr"));
+        assert_eq!(
+            sniff_html_charset(b"<head><META CHARSET=utf-8>"),
+            Some("utf-8")
+        );
+    }
+
+    #[test]
+    fn sniffs_http_equiv_content_type() {
+        let page = b"<html><HEAD>\n<Meta HTTP-EQUIV='Content-Type'\n  CONTENT=\"text/html; Charset=Shift_JIS\">";
+        assert_eq!(sniff_html_charset(page), Some("Shift_JIS"));
+
+        // Without http-equiv a content attribute is just text.
+        let page = b"<meta name=\"description\" content=\"charset=koi8-r\">";
+        assert_eq!(sniff_html_charset(page), None);
+    }
+
+    #[test]
+    fn ignores_charset_past_1024_bytes_or_in_comments() {
+        let mut page = b"<html><head>".to_vec();
+        page.resize(HTML_PRESCAN_WINDOW, b' ');
+        page.extend_from_slice(b"<meta charset=\"euc-kr\">");
+        assert_eq!(sniff_html_charset(&page), None);
+
+        let page = b"<!-- <meta charset=\"big5\"> --><meta charset=\"gbk\">";
+        assert_eq!(sniff_html_charset(page), Some("gbk"));
+        assert_eq!(sniff_html_charset(b"<metadata charset=\"gbk\">"), None);
+    }
+
+    #[test]
+    fn never_panics_or_invents_replacement_characters() {
+        // A small deterministic xorshift keeps this fuzz-style check reproducible.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next_byte = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[0]
+        };
+        let prefixes: [&[u8]; 5] = [b"", b"\xEF\xBB\xBF", b"\xFF\xFE", b"\xFE\xFF", b"<meta "];
+        for round in 0..3000 {
+            let mut bytes = prefixes[round % prefixes.len()].to_vec();
+            let len = usize::from(next_byte()) + usize::from(next_byte());
+            // Mostly high bytes, sometimes ASCII, so every branch gets exercised.
+            let ascii_share = next_byte();
+            for _ in 0..len {
+                let byte = next_byte();
+                bytes.push(if byte < ascii_share {
+                    byte & 0x7F | 0x20
+                } else {
+                    byte
+                });
+            }
+            let _ = sniff_html_charset(&bytes);
+            let source_had_replacement = std::str::from_utf8(&bytes)
+                .map(|text| text.contains('\u{FFFD}'))
+                .unwrap_or(false);
+            if let Ok(decoded) = decode(bytes, Some("euc-kr")) {
+                assert!(source_had_replacement || !decoded.text.contains('\u{FFFD}'));
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Errors that stop a run, as opposed to per-article rejects.
+//!
+//! A single bad article never stops the job: it becomes a [`crate::article::RejectReason`] in
+//! `rejects.jsonl`. What lands here is what makes the whole run meaningless — an invalid
+//! configuration, an output directory we may not or cannot write — and each variant carries the
+//! context (path, line) a user needs to fix it without reading our code.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One problem found in a configuration file, located for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The file the problem is in, or `None` for problems with command-line values.
+    pub file: Option<PathBuf>,
+    /// 1-based line and column, when the problem points at a place in the file.
+    pub line_col: Option<(usize, usize)>,
+    /// The dotted key the problem is about (`captions.mode`), when there is one.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.file, self.line_col) {
+            (Some(file), Some((line, col))) => write!(f, "{}:{line}:{col}: ", file.display())?,
+            (Some(file), None) => write!(f, "{}: ", file.display())?,
+            (None, _) => write!(f, "command line: ")?,
+        }
+        if let Some(key) = &self.key {
+            write!(f, "`{key}`: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every problem found in a configuration, reported together so one edit fixes them all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblems(pub Vec<ConfigProblem>);
+
+impl fmt::Display for ConfigProblems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.0.len();
+        write!(
+            f,
+            "invalid configuration ({count} problem{})",
+            if count == 1 { "" } else { "s" }
+        )?;
+        for problem in &self.0 {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigProblems {}
+
+/// Why a run could not be done. Per-article problems are never errors: they are rejects.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigProblems),
+
+    #[error("cannot read configuration file {}: {source}", path.display())]
+    ConfigRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error(
+        "output directory {} is not empty; pass --force to replace its scour outputs",
+        path.display()
+    )]
+    OutputNotEmpty { path: PathBuf },
+
+    #[error("input root {} cannot be read: {source}", path.display())]
+    InputRoot {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("cannot write output {}: {source}", path.display())]
+    Output {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("cannot start {threads} worker threads: {message}")]
+    ThreadPool { threads: usize, message: String },
+}
+
+impl Error {
+    /// Whether the error is the user's invocation or configuration (exit code 2) rather than a
+    /// failure while running (exit code 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Error::Config(_) | Error::ConfigRead { .. } | Error::OutputNotEmpty { .. }
+        )
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,328 @@
+//! The run, start to finish: discover → parallel stages and hashing → dedup → write.
+//!
+//! Inputs stream from the walk in sorted order in bounded batches. Each batch is cleaned in
+//! parallel on the rayon pool (stages are pure functions of one article) while the previous
+//! batch, already in order, is deduplicated and written on the calling side of a `rayon::join`.
+//! Results are collected in input order, so the output is byte-identical for any thread count,
+//! and memory holds at most two batches plus the dedup set.
+
+use std::fs::File;
+use std::io::Read;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::article::{
+    Article, CleanRecord, DuplicateKind, DuplicateRecord, InputFormat, RejectReason, RejectRecord,
+};
+use crate::config::Plan;
+use crate::decode::{self, DecodeFailure};
+use crate::dedup::{self, ContentHash, DedupIndex, MemoryIndex, Verdict};
+use crate::discover::{self, Discovered, Source};
+use crate::error::{Error, Result};
+use crate::output::Outputs;
+use crate::report::{Counts, InputTotals, Progress, Reporter, RunFacts, RunSummary};
+use crate::stages::{self, html};
+
+/// A batch closes at this many files…
+const BATCH_FILES: usize = 512;
+/// …or this many input bytes, whichever comes first, bounding memory for large files.
+const BATCH_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How one input ended, before dedup.
+enum Outcome {
+    Cleaned(Box<Cleaned>),
+    Rejected {
+        source: String,
+        reason: RejectReason,
+        detail: String,
+        bytes_in: u64,
+    },
+}
+
+struct Cleaned {
+    source: String,
+    article: Article,
+    sha256: ContentHash,
+    encoding: &'static str,
+    bytes_in: u64,
+}
+
+/// Runs the whole job described by `plan`.
+pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
+    let started = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.threads)
+        .build()
+        .map_err(|e| Error::ThreadPool {
+            threads: plan.threads,
+            message: e.to_string(),
+        })?;
+    let mut outputs = Outputs::create(&plan.output_dir, plan.force)?;
+    let skip_dir = outputs.dir().canonicalize().ok();
+
+    let totals = reporter.wants_totals().then(|| {
+        let (files, bytes) = discover::count(plan, skip_dir.clone());
+        InputTotals { files, bytes }
+    });
+    reporter.started(totals);
+
+    let mut summary = RunSummary {
+        counts: Counts::new(),
+        ..RunSummary::default()
+    };
+    let mut index = MemoryIndex::new();
+    let mut walk = discover::walk(plan, skip_dir).peekable();
+    let mut ready: Vec<Outcome> = Vec::new();
+    let mut progress = Progress::default();
+    loop {
+        let batch = next_batch(&mut walk);
+        if batch.is_empty() && ready.is_empty() {
+            break;
+        }
+        let to_write = std::mem::take(&mut ready);
+        let (cleaned, written) = pool.install(|| {
+            rayon::join(
+                || {
+                    batch
+                        .into_par_iter()
+                        .map(|found| process(plan, found))
+                        .collect::<Vec<Outcome>>()
+                },
+                || write_batch(plan, to_write, &mut index, &mut outputs, &mut summary),
+            )
+        });
+        let written = written?;
+        ready = cleaned;
+        progress.files += written.files;
+        progress.bytes += written.bytes;
+        if written.files > 0 {
+            reporter.progressed(progress);
+        }
+    }
+
+    summary.distinct_texts = index.len() as u64;
+    let elapsed = started.elapsed().as_secs_f64();
+    summary.run = RunFacts {
+        scour_version: env!("CARGO_PKG_VERSION"),
+        threads: plan.threads,
+        elapsed_seconds: elapsed,
+        files_per_second: summary.counts.seen as f64 / elapsed.max(1e-9),
+        megabytes_per_second: summary.bytes.input as f64 / 1e6 / elapsed.max(1e-9),
+    };
+    outputs.finish(&mut summary)?;
+    reporter.finished(&summary);
+    Ok(summary)
+}
+
+fn next_batch(walk: &mut std::iter::Peekable<impl Iterator<Item = Discovered>>) -> Vec<Discovered> {
+    let mut batch = Vec::with_capacity(BATCH_FILES);
+    let mut bytes = 0;
+    while batch.len() < BATCH_FILES && bytes < BATCH_BYTES {
+        let Some(found) = walk.next() else { break };
+        if let Discovered::File(source) = &found {
+            bytes += source.size;
+        }
+        batch.push(found);
+    }
+    batch
+}
+
+/// How much a written batch accounted for.
+struct Written {
+    files: u64,
+    bytes: u64,
+}
+
+/// Decides duplicates and writes one batch, in input order.
+fn write_batch(
+    plan: &Plan,
+    outcomes: Vec<Outcome>,
+    index: &mut MemoryIndex,
+    outputs: &mut Outputs,
+    summary: &mut RunSummary,
+) -> Result<Written> {
+    let mut written = Written { files: 0, bytes: 0 };
+    for outcome in outcomes {
+        written.files += 1;
+        match outcome {
+            Outcome::Rejected {
+                source,
+                reason,
+                detail,
+                bytes_in,
+            } => {
+                written.bytes += bytes_in;
+                summary.bytes.input += bytes_in;
+                summary.counts.reject(reason);
+                outputs.rejects.write(&RejectRecord {
+                    source: &source,
+                    reason,
+                    detail: &detail,
+                })?;
+            }
+            Outcome::Cleaned(cleaned) => {
+                written.bytes += cleaned.bytes_in;
+                summary.bytes.input += cleaned.bytes_in;
+                summary.counts.seen += 1;
+                let id = dedup::record_id(&cleaned.source, &cleaned.sha256);
+                let verdict = if plan.dedup_exact {
+                    index.check_and_insert(&cleaned.sha256, id)
+                } else {
+                    Verdict::Kept
+                };
+                let sha256 = dedup::hex(&cleaned.sha256);
+                match verdict {
+                    Verdict::Kept => {
+                        summary.counts.kept += 1;
+                        summary.cleaning.add(&cleaned.article.stats);
+                        summary.bytes.text_out += cleaned.article.text.len() as u64;
+                        let article = &cleaned.article;
+                        outputs.clean.write(&CleanRecord {
+                            id: &id.to_string(),
+                            source: &cleaned.source,
+                            title: article.title.as_deref(),
+                            date: article.date.as_deref(),
+                            text: &article.text,
+                            captions: &article.captions,
+                            sha256: &sha256,
+                            format: article.format,
+                            encoding: cleaned.encoding,
+                        })?;
+                    }
+                    Verdict::DuplicateOf(kept) => {
+                        summary.counts.duplicates += 1;
+                        outputs.duplicates.write(&DuplicateRecord {
+                            source: &cleaned.source,
+                            duplicate_of: &kept.to_string(),
+                            sha256: &sha256,
+                            kind: DuplicateKind::Exact,
+                        })?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// Reads, decodes, cleans and hashes one input. Never fails: a problem is a reject.
+fn process(plan: &Plan, found: Discovered) -> Outcome {
+    let source = match found {
+        Discovered::File(source) => source,
+        Discovered::Problem {
+            source,
+            reason,
+            detail,
+        } => {
+            return Outcome::Rejected {
+                source,
+                reason,
+                detail,
+                bytes_in: 0,
+            };
+        }
+    };
+    let reject = |source: Source, reason, detail: String, bytes_in| Outcome::Rejected {
+        source: source.source,
+        reason,
+        detail,
+        bytes_in,
+    };
+    if source.size > plan.max_file_bytes {
+        let detail = format!(
+            "{} bytes is more than input.max_file_bytes = {}",
+            source.size, plan.max_file_bytes
+        );
+        return reject(source, RejectReason::TooLarge, detail, 0);
+    }
+    let bytes = match read_limited(&source, plan.max_file_bytes) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            let detail = format!(
+                "grew past input.max_file_bytes = {} while being read",
+                plan.max_file_bytes
+            );
+            return reject(source, RejectReason::TooLarge, detail, 0);
+        }
+        Err(error) => return reject(source, RejectReason::Unreadable, error.to_string(), 0),
+    };
+    let bytes_in = bytes.len() as u64;
+    let html_by_name = source
+        .path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| {
+            plan.html_extensions
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(e))
+        });
+    let declared = decode::sniff_html_charset(&bytes).map(str::to_owned);
+    let decoded = match decode::decode(bytes, declared.as_deref()) {
+        Ok(decoded) => decoded,
+        Err(failure) => {
+            let (reason, detail) = match failure {
+                DecodeFailure::Empty => (RejectReason::Empty, "no bytes".to_string()),
+                DecodeFailure::Binary(what) => (RejectReason::Binary, what),
+                DecodeFailure::Encoding(what) => (RejectReason::Encoding, what),
+            };
+            return reject(source, reason, detail, bytes_in);
+        }
+    };
+    let text = normalize_line_endings(decoded.text);
+    let format = if html_by_name || html::looks_like_html_document(&text) {
+        InputFormat::Html
+    } else {
+        InputFormat::Text
+    };
+    let mut article = Article::new(format, text);
+    let cleaned = catch_unwind(AssertUnwindSafe(|| {
+        stages::run_all(&plan.stages, &mut article);
+    }));
+    if let Err(panic) = cleaned {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let detail =
+            format!("scour failed while cleaning this file (a bug; please report): {message}");
+        return reject(source, RejectReason::Internal, detail, bytes_in);
+    }
+    if article.text.is_empty() {
+        let detail = if article.captions.is_empty() {
+            "nothing is left after cleaning".to_string()
+        } else {
+            format!(
+                "only photo captions ({}) remain, and captions.mode moved them out of the text",
+                article.captions.len()
+            )
+        };
+        return reject(source, RejectReason::NoText, detail, bytes_in);
+    }
+    let sha256 = dedup::hash_text(&article.text);
+    Outcome::Cleaned(Box::new(Cleaned {
+        source: source.source,
+        article,
+        sha256,
+        encoding: decoded.encoding,
+        bytes_in,
+    }))
+}
+
+/// Reads at most `limit` bytes; `None` if the file holds more.
+fn read_limited(source: &Source, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let file = File::open(&source.path)?;
+    let mut bytes = Vec::with_capacity(source.size.min(limit) as usize + 1);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+/// CRLF and lone CR become LF; every stage relies on `\n` alone.
+fn normalize_line_endings(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}

@@ -1,0 +1,103 @@
+//! Progress on the terminal: the indicatif implementation of [`scour::Reporter`], and the
+//! one-screen summary at the end. The only place indicatif lives.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use scour::config::ProgressMode;
+use scour::report::{InputTotals, Progress};
+use scour::{Reporter, RunSummary};
+
+pub struct TerminalReporter {
+    bar: Option<ProgressBar>,
+}
+
+impl TerminalReporter {
+    pub fn new(mode: ProgressMode) -> TerminalReporter {
+        let show = match mode {
+            ProgressMode::Always => true,
+            ProgressMode::Never => false,
+            ProgressMode::Auto => std::io::stderr().is_terminal(),
+        };
+        let bar = show.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(4));
+            bar.set_message("walking inputs…");
+            bar.enable_steady_tick(Duration::from_millis(250));
+            bar
+        });
+        TerminalReporter { bar }
+    }
+}
+
+impl Reporter for TerminalReporter {
+    fn wants_totals(&self) -> bool {
+        self.bar.is_some()
+    }
+
+    fn started(&self, totals: Option<InputTotals>) {
+        let (Some(bar), Some(totals)) = (&self.bar, totals) else {
+            return;
+        };
+        bar.set_length(totals.files);
+        bar.set_message(format!("{:.1} MB", totals.bytes as f64 / 1e6));
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files of {msg}, {per_sec}, ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    }
+
+    fn progressed(&self, done: Progress) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done.files);
+        }
+    }
+
+    fn finished(&self, _summary: &RunSummary) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// The human summary printed on stderr at the end of a run.
+pub fn summary_text(summary: &RunSummary) -> String {
+    let counts = &summary.counts;
+    let mut text = format!(
+        "scour: {} inputs -> {} kept, {} duplicates, {} rejected\n",
+        counts.seen, counts.kept, counts.duplicates, counts.rejected
+    );
+    let reasons: Vec<String> = counts
+        .rejected_by_reason
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(reason, n)| format!("{reason} {n}"))
+        .collect();
+    if !reasons.is_empty() {
+        text.push_str(&format!("  rejected: {}\n", reasons.join(", ")));
+    }
+    text.push_str(&format!(
+        "  cleaned: {} tags stripped, {} entities decoded, {} repeated captions collapsed, {} wrapped lines joined\n",
+        summary.cleaning.tags_stripped,
+        summary.cleaning.entities_decoded,
+        summary.cleaning.captions_collapsed,
+        summary.cleaning.lines_unwrapped
+    ));
+    let run = &summary.run;
+    text.push_str(&format!(
+        "  {:.1} MB in, {:.1} MB out, {:.2} s on {} thread{} ({:.0} files/s, {:.1} MB/s)\n",
+        summary.bytes.input as f64 / 1e6,
+        summary.bytes.output as f64 / 1e6,
+        run.elapsed_seconds,
+        run.threads,
+        if run.threads == 1 { "" } else { "s" },
+        run.files_per_second,
+        run.megabytes_per_second
+    ));
+    if let Some(report) = summary.outputs.get("report.json") {
+        text.push_str(&format!("  report: {report}\n"));
+    }
+    text
+}

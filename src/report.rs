@@ -1,0 +1,102 @@
+//! What a run tells the world: progress while it runs and the summary (`report.json`) at the end.
+//!
+//! The library never prints. Like typos' `Report`, progress goes through the [`Reporter`] trait,
+//! which the binary implements with an indicatif bar (and tests with nothing), and the summary is
+//! a plain value the binary renders for people and [`crate::output`] writes for programs.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::article::{CleanStats, RejectReason};
+
+/// Receives progress events. Called from the thread that writes the output, in input order.
+pub trait Reporter: Sync {
+    /// Whether to walk the input twice so that progress has totals (and an ETA).
+    fn wants_totals(&self) -> bool {
+        false
+    }
+    fn started(&self, _totals: Option<InputTotals>) {}
+    fn progressed(&self, _done: Progress) {}
+    fn finished(&self, _summary: &RunSummary) {}
+}
+
+/// Reports nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoReport;
+
+impl Reporter for NoReport {}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct InputTotals {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// Inputs accounted for so far.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// How every input ended. `seen == kept + duplicates + rejected`.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub seen: u64,
+    pub kept: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    /// Every reject code, with zero for those that did not occur, so the shape never changes.
+    pub rejected_by_reason: BTreeMap<&'static str, u64>,
+}
+
+impl Counts {
+    pub fn new() -> Counts {
+        Counts {
+            rejected_by_reason: RejectReason::ALL.iter().map(|r| (r.code(), 0)).collect(),
+            ..Counts::default()
+        }
+    }
+
+    pub fn reject(&mut self, reason: RejectReason) {
+        self.seen += 1;
+        self.rejected += 1;
+        *self.rejected_by_reason.entry(reason.code()).or_default() += 1;
+    }
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Bytes {
+    /// Bytes read from input files.
+    #[serde(rename = "in")]
+    pub input: u64,
+    /// Bytes of `clean.jsonl`.
+    #[serde(rename = "out")]
+    pub output: u64,
+    /// Bytes of kept `text` fields.
+    pub text_out: u64,
+}
+
+/// Facts about this execution rather than the data: they differ between runs of the same input
+/// (elapsed time, threads), which is why they are kept apart from everything else.
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+pub struct RunFacts {
+    pub scour_version: &'static str,
+    pub threads: usize,
+    pub elapsed_seconds: f64,
+    pub files_per_second: f64,
+    pub megabytes_per_second: f64,
+}
+
+/// The run summary; serialised as `report.json`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    pub counts: Counts,
+    pub bytes: Bytes,
+    pub cleaning: CleanStats,
+    /// Distinct contents in the dedup set at the end.
+    pub distinct_texts: u64,
+    pub outputs: BTreeMap<&'static str, String>,
+    pub run: RunFacts,
+}

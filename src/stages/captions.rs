@@ -1,0 +1,326 @@
+//! Finds photo captions and collapses the copies scrapers make of them.
+//!
+//! Scrapers repeat the lead photo's caption before every later photo's caption: in the seed, the
+//! lead caption stands four times, each time in a block with the next photo's own caption. A line
+//! is a caption when it ends with a photo credit (`… Monday. Yonhap`, `(AP Photo/…)`), when it is a
+//! `<figcaption>`, when it recurs within the article inside a block of lines (the scraper's caption
+//! block), or when it shares such a block with a recurring caption. Lines are compared whole, after
+//! cleaning: captions of different photos that share words are different captions.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::article::{Article, InputFormat};
+use crate::config::CaptionMode;
+
+/// Configuration of the caption stage (`[captions]`).
+#[derive(Debug, Clone)]
+pub struct CaptionStage {
+    pub mode: CaptionMode,
+    pub credits: CreditMatcher,
+    pub min_repeated_chars: usize,
+}
+
+/// Credits longer than this are sentences, not credits.
+const MAX_CREDIT_CHARS: usize = 80;
+
+impl CaptionStage {
+    pub fn applies_to(&self, _format: InputFormat) -> bool {
+        true
+    }
+
+    pub fn apply(&self, article: &mut Article) {
+        let blocks: Vec<Vec<&str>> = article
+            .text
+            .split("\n\n")
+            .map(|block| block.split('\n').filter(|l| !l.is_empty()).collect())
+            .collect();
+        let is_caption = self.find_captions(&blocks, &article.known_captions);
+        if is_caption.is_empty() {
+            return;
+        }
+
+        let mut captions: Vec<String> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut text = String::with_capacity(article.text.len());
+        let mut collapsed = 0;
+        for block in &blocks {
+            let mut block_started = false;
+            for &line in block {
+                let keep = if is_caption.contains(line) {
+                    let first = seen.insert(line);
+                    if first {
+                        captions.push(line.to_string());
+                    }
+                    match self.mode {
+                        CaptionMode::Collapse => {
+                            collapsed += u64::from(!first);
+                            first
+                        }
+                        CaptionMode::Extract => false,
+                        CaptionMode::Keep => true,
+                    }
+                } else {
+                    true
+                };
+                if keep {
+                    if block_started {
+                        text.push('\n');
+                    } else if !text.is_empty() {
+                        text.push_str("\n\n");
+                    }
+                    block_started = true;
+                    text.push_str(line);
+                }
+            }
+        }
+        article.stats.captions_collapsed += collapsed;
+        article.captions = captions;
+        article.text = text;
+    }
+
+    /// The set of lines that are captions.
+    fn find_captions<'t>(&self, blocks: &[Vec<&'t str>], known: &[String]) -> HashSet<&'t str> {
+        let mut occurrences: HashMap<&str, usize> = HashMap::new();
+        for &line in blocks.iter().flatten() {
+            *occurrences.entry(line).or_default() += 1;
+        }
+        let long_enough = |line: &str| line.chars().count() >= self.min_repeated_chars;
+        let recurs =
+            |line: &str| occurrences.get(line).is_some_and(|&n| n > 1) && long_enough(line);
+
+        let mut captions: HashSet<&str> = HashSet::new();
+        for block in blocks {
+            let caption_block = block.len() > 1;
+            for &line in block {
+                if known.iter().any(|k| k == line)
+                    || self.credits.is_credited(line)
+                    || (caption_block && recurs(line))
+                {
+                    captions.insert(line);
+                }
+            }
+        }
+        // The block a recurring caption stands in holds the next photo's own caption.
+        for block in blocks.iter().filter(|b| b.len() > 1) {
+            if block.iter().any(|l| captions.contains(l) && recurs(l)) {
+                captions.extend(block.iter().copied());
+            }
+        }
+        captions
+    }
+}
+
+/// The configured credit endings, compiled. `*` stands for one or more characters.
+#[derive(Debug, Clone, Default)]
+pub struct CreditMatcher {
+    /// Each pattern lower-cased and split at its `*`s.
+    patterns: Vec<Vec<String>>,
+}
+
+impl CreditMatcher {
+    pub fn new(patterns: &[String]) -> Result<CreditMatcher, String> {
+        let mut compiled = Vec::with_capacity(patterns.len());
+        for pattern in patterns {
+            let pattern = pattern.trim();
+            if pattern.trim_matches('*').trim().is_empty() {
+                return Err(format!("credit `{pattern}` would match every line"));
+            }
+            compiled.push(
+                pattern
+                    .to_lowercase()
+                    .split('*')
+                    .map(str::to_string)
+                    .collect(),
+            );
+        }
+        Ok(CreditMatcher { patterns: compiled })
+    }
+
+    /// Whether `line` ends with a photo credit after some caption text: the credit is what follows
+    /// the last sentence (`… Monday. Yonhap`), a slash or dash (`… / Reuters`), or stands in final
+    /// parentheses (`(AP Photo/Ahn Young-joon)`). A line ending in `.` is a sentence, so
+    /// `… he told Reuters.` is not credited.
+    pub fn is_credited(&self, line: &str) -> bool {
+        if self.patterns.is_empty() {
+            return false;
+        }
+        credit_candidates(line).any(|candidate| {
+            candidate.chars().count() <= MAX_CREDIT_CHARS && {
+                let candidate = candidate.to_lowercase();
+                self.patterns.iter().any(|p| matches_pattern(&candidate, p))
+            }
+        })
+    }
+}
+
+/// The trailing pieces of `line` that could be a credit.
+fn credit_candidates(line: &str) -> impl Iterator<Item = &str> {
+    let line = line.trim_end();
+    let parenthesised = line.strip_suffix(')').and_then(|inner| {
+        inner
+            .rfind('(')
+            .filter(|&open| open > 0)
+            .map(|open| &inner[open + 1..])
+    });
+    let after_separator = if line.ends_with(['.', '!', '?', ',', ';', ':']) {
+        None
+    } else {
+        [
+            ". ",
+            "! ",
+            "? ",
+            "\" ",
+            "\u{201d} ",
+            " / ",
+            " - ",
+            " -- ",
+            " \u{2014} ",
+            " \u{2013} ",
+            " | ",
+        ]
+        .iter()
+        .filter_map(|sep| line.rfind(sep).map(|at| at + sep.len()))
+        .max()
+        .map(|start| line[start..].trim())
+    };
+    parenthesised.into_iter().chain(after_separator)
+}
+
+fn matches_pattern(candidate: &str, parts: &[String]) -> bool {
+    let [first, middle @ .., last] = parts else {
+        return parts.first().is_some_and(|only| only == candidate);
+    };
+    let Some(rest) = candidate.strip_prefix(first.as_str()) else {
+        return false;
+    };
+    let Some(mut rest) = rest.strip_suffix(last.as_str()) else {
+        return false;
+    };
+    // Every `*` takes at least one character; the parts between them come in order.
+    for part in middle {
+        let Some(skip) = rest.chars().next().map(char::len_utf8) else {
+            return false;
+        };
+        match rest[skip..].find(part.as_str()) {
+            Some(at) => rest = &rest[skip + at + part.len()..],
+            None => return false,
+        }
+    }
+    !rest.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RawCaptions;
+
+    fn stage(mode: CaptionMode) -> CaptionStage {
+        let defaults = RawCaptions::default();
+        CaptionStage {
+            mode,
+            credits: CreditMatcher::new(&defaults.credits).unwrap(),
+            min_repeated_chars: defaults.min_repeated_chars,
+        }
+    }
+
+    fn run(mode: CaptionMode, text: &str) -> Article {
+        let mut article = Article::new(InputFormat::Text, text.to_string());
+        stage(mode).apply(&mut article);
+        article
+    }
+
+    const LEAD: &str = "Noh Kyu-duk, center, poses with Sung Kim, left, prior to their talks in Seoul, Monday. Yonhap";
+    const SECOND: &str = "Noh Kyu-duk, right, holds talks with Sung Kim during their meeting at a hotel in Seoul, Monday. Yonhap";
+
+    fn seed_like() -> String {
+        format!("{LEAD}\n{LEAD}\n\nFirst paragraph.\n\n{LEAD}\n{SECOND}\n\nLast paragraph.")
+    }
+
+    #[test]
+    fn collapse_keeps_the_first_occurrence_in_place() {
+        let article = run(CaptionMode::Collapse, &seed_like());
+        assert_eq!(
+            article.text,
+            format!("{LEAD}\n\nFirst paragraph.\n\n{SECOND}\n\nLast paragraph.")
+        );
+        assert_eq!(article.captions, [LEAD, SECOND]);
+        assert_eq!(article.stats.captions_collapsed, 2);
+    }
+
+    #[test]
+    fn extract_moves_every_caption_out() {
+        let article = run(CaptionMode::Extract, &seed_like());
+        assert_eq!(article.text, "First paragraph.\n\nLast paragraph.");
+        assert_eq!(article.captions, [LEAD, SECOND]);
+    }
+
+    #[test]
+    fn keep_changes_nothing_but_lists_captions() {
+        let article = run(CaptionMode::Keep, &seed_like());
+        assert_eq!(article.text, seed_like());
+        assert_eq!(article.captions, [LEAD, SECOND]);
+    }
+
+    #[test]
+    fn captions_of_different_photos_that_share_words_stay_apart() {
+        let article = run(
+            CaptionMode::Collapse,
+            &format!("{LEAD}\n\nText.\n\n{SECOND}"),
+        );
+        assert_eq!(article.captions.len(), 2);
+        assert!(article.text.contains(LEAD) && article.text.contains(SECOND));
+    }
+
+    #[test]
+    fn uncredited_captions_are_found_by_their_repeated_block() {
+        let lead = "President Lee waves to reporters at the airport on his arrival";
+        let other = "The president's plane lands in the rain at the capital airport";
+        let text = format!("{lead}\n{lead}\n\nBody one.\n\n{lead}\n{other}\n\nBody two.");
+        let article = run(CaptionMode::Extract, &text);
+        assert_eq!(article.text, "Body one.\n\nBody two.");
+        assert_eq!(article.captions, [lead, other]);
+    }
+
+    #[test]
+    fn body_sentences_naming_an_agency_are_not_captions() {
+        let text = "The minister said so on Monday, according to Reuters.\n\nHe told Yonhap the talks went well.\n\nIt was reported by AP";
+        let article = run(CaptionMode::Extract, text);
+        assert_eq!(article.text, text);
+        assert!(article.captions.is_empty());
+    }
+
+    #[test]
+    fn short_repeated_lines_are_not_captions() {
+        let text = "Yes\nNo\n\nBody.\n\nYes\nNo";
+        assert_eq!(run(CaptionMode::Collapse, text).text, text);
+    }
+
+    #[test]
+    fn credit_forms() {
+        let credits = stage(CaptionMode::Keep).credits;
+        for line in [
+            "A man walks in Seoul. Yonhap",
+            "A man walks in Seoul. AP-Yonhap",
+            "A man walks in Seoul. Korea Times photo by Shim Hyun-chul",
+            "A man walks in Seoul. Courtesy of Ministry of Foreign Affairs",
+            "A man walks in Seoul (AP Photo/Ahn Young-joon)",
+            "A man walks in Seoul / Reuters",
+            "A man walks in Seoul. AFP via Getty Images",
+        ] {
+            assert!(credits.is_credited(line), "{line}");
+        }
+        for line in [
+            "Yonhap",
+            "Seoul (Yonhap) -- The minister said.",
+            "The photo by Kim went viral.",
+        ] {
+            assert!(!credits.is_credited(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn a_lone_star_credit_is_refused() {
+        assert!(CreditMatcher::new(&["*".to_string()]).is_err());
+        assert!(CreditMatcher::new(&[" ".to_string()]).is_err());
+    }
+}
