@@ -74,6 +74,7 @@ pub fn decode(mut bytes: Vec<u8>, declared: Option<&str>) -> Result<DecodedText,
         bytes.drain(..bom_len);
         // SAFETY: `bytes` is exactly the slice simdutf8 just validated as UTF-8 (the drained
         // prefix was the BOM, which lay outside that slice).
+        #[allow(unsafe_code)]
         let text = unsafe { String::from_utf8_unchecked(bytes) };
         return Ok(DecodedText {
             text,

@@ -16,6 +16,9 @@
 //!
 //! Every input ends in exactly one of the three JSONL files (see [`article`]).
 
+// The library reports through `Reporter` and returns values; only the binary writes to the terminal.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod article;
 pub mod config;
 pub mod decode;

@@ -22,6 +22,7 @@ pub const REPORT_FILE: &str = "report.json";
 const TEMP_PREFIX: &str = ".scour-tmp-";
 
 /// One JSONL file being written.
+#[derive(Debug)]
 pub struct JsonlWriter {
     file: BufWriter<File>,
     temp_path: PathBuf,
@@ -83,6 +84,7 @@ impl JsonlWriter {
 }
 
 /// The three JSONL outputs of a run in progress.
+#[derive(Debug)]
 pub struct Outputs {
     dir: PathBuf,
     temp_dir: PathBuf,
@@ -172,7 +174,8 @@ impl Outputs {
             path: self.temp_dir.clone(),
             source,
         })?;
-        // Make the renames themselves durable.
+        // Make the renames themselves durable where the filesystem can; some cannot sync a
+        // directory, and the data files themselves are already synced.
         if let Ok(dir) = File::open(&self.dir) {
             let _ = dir.sync_all();
         }

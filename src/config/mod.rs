@@ -162,6 +162,10 @@ impl Default for RawCaptions {
             "* file photo",
             "File photo",
             "Korea Times file",
+            "연합뉴스",
+            "뉴시스",
+            "뉴스1",
+            "사진=*",
         ];
         RawCaptions {
             mode: CaptionMode::Collapse,
