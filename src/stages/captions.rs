@@ -7,7 +7,7 @@
 //! block), or when it shares such a block with a recurring caption. Lines are compared whole, after
 //! cleaning: captions of different photos that share words are different captions.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::article::{Article, InputFormat};
 use crate::config::CaptionMode;
@@ -29,40 +29,43 @@ impl CaptionStage {
     }
 
     pub fn apply(&self, article: &mut Article) {
-        let blocks: Vec<Vec<&str>> = article
-            .text
-            .split("\n\n")
-            .map(|block| block.split('\n').filter(|l| !l.is_empty()).collect())
-            .collect();
+        let blocks = split_blocks(&article.text);
         let is_caption = self.find_captions(&blocks, &article.known_captions);
         if is_caption.is_empty() {
             return;
         }
 
         let mut captions: Vec<String> = Vec::new();
-        let mut seen: HashSet<&str> = HashSet::new();
-        let mut text = String::with_capacity(article.text.len());
-        let mut collapsed = 0;
-        for block in &blocks {
-            let mut block_started = false;
-            for &line in block {
-                let keep = if is_caption.contains(line) {
-                    let first = seen.insert(line);
-                    if first {
-                        captions.push(line.to_string());
+        let mut seen: FxHashSet<&str> = FxHashSet::default();
+        let mut keep = Vec::with_capacity(blocks.iter().map(Vec::len).sum());
+        for &line in blocks.iter().flatten() {
+            keep.push(if is_caption.contains(line) {
+                let first = seen.insert(line);
+                if first {
+                    captions.push(line.to_string());
+                }
+                match self.mode {
+                    CaptionMode::Collapse => first,
+                    CaptionMode::Extract => false,
+                    CaptionMode::Keep => true,
+                }
+            } else {
+                true
+            });
+        }
+        let dropped = keep.iter().filter(|k| !**k).count();
+        if self.mode == CaptionMode::Collapse {
+            article.stats.captions_collapsed += dropped as u64;
+        }
+        if dropped > 0 {
+            let mut text = String::with_capacity(article.text.len());
+            let mut kept = keep.iter();
+            for block in &blocks {
+                let mut block_started = false;
+                for &line in block {
+                    if kept.next() != Some(&true) {
+                        continue;
                     }
-                    match self.mode {
-                        CaptionMode::Collapse => {
-                            collapsed += u64::from(!first);
-                            first
-                        }
-                        CaptionMode::Extract => false,
-                        CaptionMode::Keep => true,
-                    }
-                } else {
-                    true
-                };
-                if keep {
                     if block_started {
                         text.push('\n');
                     } else if !text.is_empty() {
@@ -72,23 +75,35 @@ impl CaptionStage {
                     text.push_str(line);
                 }
             }
+            article.text = text;
         }
-        article.stats.captions_collapsed += collapsed;
         article.captions = captions;
-        article.text = text;
     }
 
     /// The set of lines that are captions.
-    fn find_captions<'t>(&self, blocks: &[Vec<&'t str>], known: &[String]) -> HashSet<&'t str> {
-        let mut occurrences: HashMap<&str, usize> = HashMap::new();
-        for &line in blocks.iter().flatten() {
-            *occurrences.entry(line).or_default() += 1;
+    fn find_captions<'t>(&self, blocks: &[Vec<&'t str>], known: &[String]) -> FxHashSet<&'t str> {
+        // Only a line in a block of several lines can be a repeated caption, so only those lines
+        // are counted — across the whole article. Most articles have few such blocks, and a line
+        // whose length matches no candidate is not even hashed.
+        let mut occurrences: FxHashMap<&str, usize> = FxHashMap::default();
+        for &line in blocks.iter().filter(|b| b.len() > 1).flatten() {
+            if line.chars().count() >= self.min_repeated_chars {
+                occurrences.insert(line, 0);
+            }
         }
-        let long_enough = |line: &str| line.chars().count() >= self.min_repeated_chars;
-        let recurs =
-            |line: &str| occurrences.get(line).is_some_and(|&n| n > 1) && long_enough(line);
+        if !occurrences.is_empty() {
+            let lengths: Vec<usize> = occurrences.keys().map(|l| l.len()).collect();
+            for &line in blocks.iter().flatten() {
+                if lengths.contains(&line.len()) {
+                    if let Some(count) = occurrences.get_mut(line) {
+                        *count += 1;
+                    }
+                }
+            }
+        }
+        let recurs = |line: &str| occurrences.get(line).is_some_and(|&n| n > 1);
 
-        let mut captions: HashSet<&str> = HashSet::new();
+        let mut captions: FxHashSet<&str> = FxHashSet::default();
         for block in blocks {
             let caption_block = block.len() > 1;
             for &line in block {
@@ -108,6 +123,29 @@ impl CaptionStage {
         }
         captions
     }
+}
+
+/// The text's blocks (separated by blank lines) and their non-empty lines.
+fn split_blocks(text: &str) -> Vec<Vec<&str>> {
+    let mut blocks = Vec::new();
+    let mut block = Vec::new();
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    for end in ends {
+        let line = &text[start..end];
+        start = end + 1;
+        if line.is_empty() {
+            if !block.is_empty() {
+                blocks.push(std::mem::take(&mut block));
+            }
+        } else {
+            block.push(line);
+        }
+    }
+    if !block.is_empty() {
+        blocks.push(block);
+    }
+    blocks
 }
 
 /// The configured credit endings, compiled. `*` stands for one or more characters.
@@ -156,34 +194,41 @@ impl CreditMatcher {
 /// The trailing pieces of `line` that could be a credit.
 fn credit_candidates(line: &str) -> impl Iterator<Item = &str> {
     let line = line.trim_end();
-    let parenthesised = line.strip_suffix(')').and_then(|inner| {
+    // A credit never ends in sentence punctuation or a closing quote: most body paragraphs stop
+    // here, before any search.
+    let sentence = line.ends_with(['.', '!', '?', ',', ';', ':', '"', '\'', '\u{201d}']);
+    // A credit is short, so only the line's tail can hold one; searching just the tail keeps
+    // long paragraphs cheap.
+    let mut tail_start = line.len().saturating_sub(4 * MAX_CREDIT_CHARS + 8);
+    while !line.is_char_boundary(tail_start) {
+        tail_start += 1;
+    }
+    let tail = &line[tail_start..];
+    let parenthesised = tail.strip_suffix(')').and_then(|inner| {
         inner
             .rfind('(')
-            .filter(|&open| open > 0)
+            .filter(|&open| tail_start + open > 0)
             .map(|open| &inner[open + 1..])
     });
-    let after_separator = if line.ends_with(['.', '!', '?', ',', ';', ':']) {
+    let after_separator = if sentence {
         None
     } else {
-        [
-            ". ",
-            "! ",
-            "? ",
-            "\" ",
-            "\u{201d} ",
-            " / ",
-            " - ",
-            " -- ",
-            " \u{2014} ",
-            " \u{2013} ",
-            " | ",
-        ]
-        .iter()
-        .filter_map(|sep| line.rfind(sep).map(|at| at + sep.len()))
-        .max()
-        .map(|start| line[start..].trim())
+        last_separator_end(tail).map(|start| tail[start..].trim())
     };
     parenthesised.into_iter().chain(after_separator)
+}
+
+/// What may stand between a caption and its credit.
+const CREDIT_SEPARATORS: [&str; 11] = [
+    ". ", "! ", "? ", "\" ", "\u{201d} ", " / ", " - ", " -- ", " \u{2014} ", " \u{2013} ", " | ",
+];
+
+/// Where the text after the last credit separator in `tail` starts. Every separator ends in a
+/// space, so only spaces are candidates, scanned from the end.
+fn last_separator_end(tail: &str) -> Option<usize> {
+    memchr::memrchr_iter(b' ', tail.as_bytes())
+        .map(|space| space + 1)
+        .find(|&end| CREDIT_SEPARATORS.iter().any(|sep| tail[..end].ends_with(sep)))
 }
 
 fn matches_pattern(candidate: &str, parts: &[String]) -> bool {

@@ -27,63 +27,133 @@ impl WhitespaceStage {
 }
 
 /// Normalises `text` into trimmed, single-spaced lines and blocks separated by one blank line.
+///
+/// One pass over the bytes: runs of ordinary characters (visible ASCII, single spaces between
+/// them, and every non-ASCII character that is not one of the few special ones) are copied
+/// whole; only white space, control characters and the special characters are looked at one by
+/// one. Nothing is written until visible content follows, which is what trims line ends and
+/// collapses blank lines.
 pub fn normalize(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut blank_lines_pending = false;
-    for line in text.split('\n') {
-        let line_start = out.len();
-        if line_start > 0 {
-            out.push_str(if blank_lines_pending { "\n\n" } else { "\n" });
+    let mut pending_space = false;
+    let mut newlines = 0u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if is_plain(b) {
+            let start = i;
+            loop {
+                i = skip_plain_words(bytes, i);
+                match bytes.get(i).map(|&b| BYTE_CLASS[usize::from(b)]) {
+                    Some(PLAIN) => i += 1,
+                    // A single space between ordinary characters is ordinary too.
+                    Some(SPACE) if bytes.get(i + 1).is_some_and(|&next| is_plain(next)) => i += 2,
+                    _ => break,
+                }
+            }
+            push_separator(&mut out, &mut pending_space, &mut newlines);
+            // `start` and `i` sit on character boundaries: a run ends before an ASCII byte or
+            // before the lead byte of a special character, never inside a sequence.
+            out.push_str(&text[start..i]);
+            continue;
         }
-        let content_start = out.len();
-        push_collapsed(line, &mut out);
-        if out.len() == content_start {
-            // Nothing but white space: undo the separator and remember the blank line.
-            out.truncate(line_start);
-            blank_lines_pending = line_start > 0;
-        } else {
-            blank_lines_pending = false;
+        match b {
+            b'\n' => {
+                newlines += 1;
+                pending_space = false;
+                i += 1;
+            }
+            b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
+                pending_space = true;
+                i += 1;
+            }
+            0x00..=0x7f => i += 1, // other control characters carry nothing
+            _ => {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                i += c.len_utf8();
+                match classify(c) {
+                    CharClass::Space => pending_space = true,
+                    CharClass::Invisible => {}
+                    CharClass::Visible => {
+                        push_separator(&mut out, &mut pending_space, &mut newlines);
+                        out.push(c);
+                    }
+                }
+            }
         }
     }
     out
 }
 
-/// Appends `line` with white space collapsed to single spaces and trimmed at both ends.
-fn push_collapsed(line: &str, out: &mut String) {
-    let mut pending_space = false;
-    let mut wrote_any = false;
-    // ASCII runs are copied whole; only the rare special characters are looked at one by one.
-    let mut rest = line;
-    while !rest.is_empty() {
-        let run = rest
-            .bytes()
-            .take_while(|b| (0x21..0x7f).contains(b))
-            .count();
-        if run > 0 {
-            if pending_space && wrote_any {
-                out.push(' ');
-            }
-            pending_space = false;
-            out.push_str(&rest[..run]);
-            wrote_any = true;
-            rest = &rest[run..];
-            continue;
-        }
-        let Some(c) = rest.chars().next() else { break };
-        rest = &rest[c.len_utf8()..];
-        match classify(c) {
-            CharClass::Space => pending_space = true,
-            CharClass::Invisible => {}
-            CharClass::Visible => {
-                if pending_space && wrote_any {
-                    out.push(' ');
-                }
-                pending_space = false;
-                out.push(c);
-                wrote_any = true;
-            }
+/// Writes what separates the content before from the content about to follow: nothing at the
+/// start, a space within a line, a line break, or one blank line for any run of them.
+fn push_separator(out: &mut String, pending_space: &mut bool, newlines: &mut u32) {
+    if !out.is_empty() {
+        match *newlines {
+            0 if *pending_space => out.push(' '),
+            0 => {}
+            1 => out.push('\n'),
+            _ => out.push_str("\n\n"),
         }
     }
+    *pending_space = false;
+    *newlines = 0;
+}
+
+/// Skips eight bytes at a time while they are all ordinary (plain bytes and single spaces
+/// between plain bytes): the common case of prose, done without a branch per byte. Returns
+/// where byte-wise scanning must take over; it never skips past a byte that needs a look.
+fn skip_plain_words(bytes: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of the result is set exactly where `v` has a zero byte.
+    let zero_bytes = |v: u64| !(((v & !HIGH).wrapping_add(!HIGH)) | v) & HIGH;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let space = zero_bytes(x ^ (ONES * 0x20));
+        let special = zero_bytes(x & (ONES * 0xe0)) // C0 controls, newline, tab
+            | zero_bytes(x ^ (ONES * 0x7f))
+            | zero_bytes(x ^ (ONES * 0xc2))
+            | zero_bytes((x & (ONES * 0xfc)) ^ (ONES * 0xe0)) // 0xE0-0xE3, 0xE0 needlessly
+            | zero_bytes(x ^ (ONES * 0xef));
+        // A space ends the run when the next byte is a space or special; one in the last
+        // byte is left for the byte-wise loop, which can see the next word.
+        let stop = special | (space & ((special | space) >> 8)) | (space & (HIGH << 56));
+        if stop != 0 {
+            return i + (stop.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i
+}
+
+const PLAIN: u8 = 0;
+const SPACE: u8 = 1;
+const SPECIAL: u8 = 2;
+
+/// [`is_plain`] as a table, plus the space, for the inner loop.
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [SPECIAL; 256];
+    let mut b = 0;
+    while b < 256 {
+        if is_plain(b as u8) {
+            table[b] = PLAIN;
+        }
+        b += 1;
+    }
+    table[b' ' as usize] = SPACE;
+    table
+};
+
+/// Bytes copied as they are: visible ASCII, UTF-8 continuation bytes, and the lead bytes of
+/// characters that are never white space or invisible. The lead bytes 0xC2 (no-break space,
+/// soft hyphen, C1 controls), 0xE1 (U+1680), 0xE2 (U+2000–U+206F), 0xE3 (U+3000) and 0xEF
+/// (U+FEFF) start the special characters and are looked at one by one.
+const fn is_plain(b: u8) -> bool {
+    matches!(b, 0x21..=0x7e | 0x80..=0xc1 | 0xc3..=0xe0 | 0xe4..=0xee | 0xf0..=0xff)
 }
 
 enum CharClass {
@@ -95,7 +165,6 @@ enum CharClass {
 
 fn classify(c: char) -> CharClass {
     match c {
-        ' ' | '\t' | '\r' | '\x0b' | '\x0c' => CharClass::Space,
         // No-break and other fixed-width spaces read as spaces in prose.
         '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}' | '\u{202f}' | '\u{205f}' | '\u{3000}' => {
             CharClass::Space
@@ -133,6 +202,64 @@ mod tests {
             normalize("co\u{ad}op\u{200b}er\u{feff}ate\u{7}"),
             "cooperate"
         );
+    }
+
+    #[test]
+    fn special_characters_between_plain_runs() {
+        assert_eq!(normalize("a\u{a0}\u{a0}b\u{2009}c\u{3000}d\u{2014}e\u{85}f"), "a b c d\u{2014}ef");
+        assert_eq!(normalize("\u{a0}\n\u{feff}\n\nx\u{a0}"), "x");
+        assert_eq!(normalize("é ü\u{e9}\u{1f600} ok"), "é üé\u{1f600} ok");
+    }
+
+    /// The obvious, slow definition the fast one must agree with.
+    fn reference(text: &str) -> String {
+        let lines: Vec<String> = text
+            .split('\n')
+            .map(|line| {
+                let mapped: String = line
+                    .chars()
+                    .filter_map(|c| match classify(c) {
+                        CharClass::Space => Some(' '),
+                        CharClass::Invisible if c != '\t' && c != '\r' => None,
+                        CharClass::Invisible => Some(' '),
+                        CharClass::Visible => Some(c),
+                    })
+                    .collect();
+                mapped.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+            })
+            .collect();
+        let mut blocks = vec![Vec::new()];
+        for line in lines {
+            if line.is_empty() {
+                blocks.push(Vec::new());
+            } else if let Some(block) = blocks.last_mut() {
+                block.push(line);
+            }
+        }
+        blocks
+            .into_iter()
+            .filter(|b| !b.is_empty())
+            .map(|b| b.join("\n"))
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    }
+
+    #[test]
+    fn agrees_with_the_reference_on_random_text() {
+        let alphabet = [
+            "a", "b", "plainword", "two words", " ", "  ", "\t", "\n", "\n\n", "\r", "\u{a0}", "\u{ad}", "\u{200b}", "é", "서울",
+            "\u{2014}", "\u{3000}", "\u{feff}", "\u{7}", "\u{85}", "\u{a9}", ".",
+        ];
+        let mut seed: u64 = 0x5eed;
+        for _ in 0..5000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 80) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                text.push_str(alphabet[(seed >> 33) as usize % alphabet.len()]);
+            }
+            assert_eq!(normalize(&text), reference(&text), "{text:?}");
+            assert_eq!(normalize(&normalize(&text)), normalize(&text));
+        }
     }
 
     #[test]
