@@ -220,7 +220,17 @@ fn credit_candidates(line: &str) -> impl Iterator<Item = &str> {
 
 /// What may stand between a caption and its credit.
 const CREDIT_SEPARATORS: [&str; 11] = [
-    ". ", "! ", "? ", "\" ", "\u{201d} ", " / ", " - ", " -- ", " \u{2014} ", " \u{2013} ", " | ",
+    ". ",
+    "! ",
+    "? ",
+    "\" ",
+    "\u{201d} ",
+    " / ",
+    " - ",
+    " -- ",
+    " \u{2014} ",
+    " \u{2013} ",
+    " | ",
 ];
 
 /// Where the text after the last credit separator in `tail` starts. Every separator ends in a
@@ -228,7 +238,11 @@ const CREDIT_SEPARATORS: [&str; 11] = [
 fn last_separator_end(tail: &str) -> Option<usize> {
     memchr::memrchr_iter(b' ', tail.as_bytes())
         .map(|space| space + 1)
-        .find(|&end| CREDIT_SEPARATORS.iter().any(|sep| tail[..end].ends_with(sep)))
+        .find(|&end| {
+            CREDIT_SEPARATORS
+                .iter()
+                .any(|sep| tail[..end].ends_with(sep))
+        })
 }
 
 fn matches_pattern(candidate: &str, parts: &[String]) -> bool {

@@ -206,7 +206,10 @@ mod tests {
 
     #[test]
     fn special_characters_between_plain_runs() {
-        assert_eq!(normalize("a\u{a0}\u{a0}b\u{2009}c\u{3000}d\u{2014}e\u{85}f"), "a b c d\u{2014}ef");
+        assert_eq!(
+            normalize("a\u{a0}\u{a0}b\u{2009}c\u{3000}d\u{2014}e\u{85}f"),
+            "a b c d\u{2014}ef"
+        );
         assert_eq!(normalize("\u{a0}\n\u{feff}\n\nx\u{a0}"), "x");
         assert_eq!(normalize("é ü\u{e9}\u{1f600} ok"), "é üé\u{1f600} ok");
     }
@@ -225,7 +228,11 @@ mod tests {
                         CharClass::Visible => Some(c),
                     })
                     .collect();
-                mapped.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+                mapped
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             })
             .collect();
         let mut blocks = vec![Vec::new()];
@@ -247,14 +254,36 @@ mod tests {
     #[test]
     fn agrees_with_the_reference_on_random_text() {
         let alphabet = [
-            "a", "b", "plainword", "two words", " ", "  ", "\t", "\n", "\n\n", "\r", "\u{a0}", "\u{ad}", "\u{200b}", "é", "서울",
-            "\u{2014}", "\u{3000}", "\u{feff}", "\u{7}", "\u{85}", "\u{a9}", ".",
+            "a",
+            "b",
+            "plainword",
+            "two words",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\n\n",
+            "\r",
+            "\u{a0}",
+            "\u{ad}",
+            "\u{200b}",
+            "é",
+            "서울",
+            "\u{2014}",
+            "\u{3000}",
+            "\u{feff}",
+            "\u{7}",
+            "\u{85}",
+            "\u{a9}",
+            ".",
         ];
         let mut seed: u64 = 0x5eed;
         for _ in 0..5000 {
             let mut text = String::new();
             for _ in 0..(seed % 80) {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 text.push_str(alphabet[(seed >> 33) as usize % alphabet.len()]);
             }
             assert_eq!(normalize(&text), reference(&text), "{text:?}");
