@@ -25,6 +25,7 @@ pub mod decode;
 pub mod dedup;
 pub mod discover;
 pub mod error;
+pub mod json;
 pub mod output;
 pub mod pipeline;
 pub mod report;

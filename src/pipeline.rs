@@ -179,7 +179,7 @@ fn write_batch(
                         summary.cleaning.add(&cleaned.article.stats);
                         summary.bytes.text_out += cleaned.article.text.len() as u64;
                         let article = &cleaned.article;
-                        outputs.clean.write(&CleanRecord {
+                        let record = CleanRecord {
                             id: &id.to_string(),
                             source: &cleaned.source,
                             title: article.title.as_deref(),
@@ -189,7 +189,8 @@ fn write_batch(
                             sha256: &sha256,
                             format: article.format,
                             encoding: cleaned.encoding,
-                        })?;
+                        };
+                        outputs.clean.write_with(|line| record.write_json(line))?;
                     }
                     Verdict::DuplicateOf(kept) => {
                         summary.counts.duplicates += 1;

@@ -29,7 +29,7 @@ impl CaptionStage {
     }
 
     pub fn apply(&self, article: &mut Article) {
-        let blocks = split_blocks(&article.text);
+        let blocks = Blocks::split(&article.text);
         let is_caption = self.find_captions(&blocks, &article.known_captions);
         if is_caption.is_empty() {
             return;
@@ -37,9 +37,11 @@ impl CaptionStage {
 
         let mut captions: Vec<String> = Vec::new();
         let mut seen: FxHashSet<&str> = FxHashSet::default();
-        let mut keep = Vec::with_capacity(blocks.iter().map(Vec::len).sum());
-        for &line in blocks.iter().flatten() {
-            keep.push(if is_caption.contains(line) {
+        let caption_lengths: Vec<usize> = is_caption.iter().map(|c| c.len()).collect();
+        let mut keep = Vec::with_capacity(blocks.lines.len());
+        for &line in &blocks.lines {
+            let caption = caption_lengths.contains(&line.len()) && is_caption.contains(line);
+            keep.push(if caption {
                 let first = seen.insert(line);
                 if first {
                     captions.push(line.to_string());
@@ -60,7 +62,7 @@ impl CaptionStage {
         if dropped > 0 {
             let mut text = String::with_capacity(article.text.len());
             let mut kept = keep.iter();
-            for block in &blocks {
+            for block in blocks.iter() {
                 let mut block_started = false;
                 for &line in block {
                     if kept.next() != Some(&true) {
@@ -81,7 +83,7 @@ impl CaptionStage {
     }
 
     /// The set of lines that are captions.
-    fn find_captions<'t>(&self, blocks: &[Vec<&'t str>], known: &[String]) -> FxHashSet<&'t str> {
+    fn find_captions<'t>(&self, blocks: &Blocks<'t>, known: &[String]) -> FxHashSet<&'t str> {
         // Only a line in a block of several lines can be a repeated caption, so only those lines
         // are counted — across the whole article. Most articles have few such blocks, and a line
         // whose length matches no candidate is not even hashed.
@@ -93,7 +95,7 @@ impl CaptionStage {
         }
         if !occurrences.is_empty() {
             let lengths: Vec<usize> = occurrences.keys().map(|l| l.len()).collect();
-            for &line in blocks.iter().flatten() {
+            for &line in &blocks.lines {
                 if lengths.contains(&line.len()) {
                     if let Some(count) = occurrences.get_mut(line) {
                         *count += 1;
@@ -104,7 +106,7 @@ impl CaptionStage {
         let recurs = |line: &str| occurrences.get(line).is_some_and(|&n| n > 1);
 
         let mut captions: FxHashSet<&str> = FxHashSet::default();
-        for block in blocks {
+        for block in blocks.iter() {
             let caption_block = block.len() > 1;
             for &line in block {
                 if known.iter().any(|k| k == line)
@@ -125,27 +127,40 @@ impl CaptionStage {
     }
 }
 
-/// The text's blocks (separated by blank lines) and their non-empty lines.
-fn split_blocks(text: &str) -> Vec<Vec<&str>> {
-    let mut blocks = Vec::new();
-    let mut block = Vec::new();
-    let mut start = 0;
-    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
-    for end in ends {
-        let line = &text[start..end];
-        start = end + 1;
-        if line.is_empty() {
-            if !block.is_empty() {
-                blocks.push(std::mem::take(&mut block));
+/// The text's non-empty lines, grouped in blocks (separated by blank lines), in two flat
+/// vectors rather than a vector per block.
+struct Blocks<'t> {
+    lines: Vec<&'t str>,
+    /// Index in `lines` where each block starts, then `lines.len()`.
+    starts: Vec<usize>,
+}
+
+impl<'t> Blocks<'t> {
+    fn split(text: &'t str) -> Blocks<'t> {
+        let mut blocks = Blocks {
+            lines: Vec::new(),
+            starts: vec![0],
+        };
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+        for end in ends {
+            let line = &text[start..end];
+            start = end + 1;
+            if !line.is_empty() {
+                blocks.lines.push(line);
+            } else if blocks.starts.last() != Some(&blocks.lines.len()) {
+                blocks.starts.push(blocks.lines.len());
             }
-        } else {
-            block.push(line);
         }
+        if blocks.starts.last() != Some(&blocks.lines.len()) {
+            blocks.starts.push(blocks.lines.len());
+        }
+        blocks
     }
-    if !block.is_empty() {
-        blocks.push(block);
+
+    fn iter(&self) -> impl Iterator<Item = &[&'t str]> {
+        self.starts.windows(2).map(|w| &self.lines[w[0]..w[1]])
     }
-    blocks
 }
 
 /// The configured credit endings, compiled. `*` stands for one or more characters.

@@ -42,28 +42,43 @@ fn char_len(line: &str) -> usize {
 }
 
 /// The width the text is wrapped at, or `None` when it is not hard-wrapped.
+///
+/// Runs on every text article, so it gives up at the first line too long to be wrapped (most
+/// articles have one) and measures characters only where bytes cannot decide.
 fn wrap_width(text: &str) -> Option<usize> {
     let mut width = 0;
-    let mut lines_in_blocks = Vec::new();
-    for block in blocks(text) {
-        if block.len() < 2 {
+    // Lengths of lines that are followed by another line of the same block.
+    let mut non_final = Vec::new();
+    let mut previous: Option<usize> = None;
+    for line in text.split('\n') {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            previous = None;
             continue;
         }
-        for line in &block {
-            width = width.max(char_len(line));
+        // A character takes at most four bytes: a longer line is too long without counting.
+        let len = if trimmed.len() > 4 * MAX_WRAP_WIDTH {
+            MAX_WRAP_WIDTH + 1
+        } else {
+            trimmed.chars().count()
+        };
+        if let Some(previous) = previous {
+            if previous > MAX_WRAP_WIDTH || len > MAX_WRAP_WIDTH {
+                return None;
+            }
+            non_final.push(previous);
+            width = width.max(previous).max(len);
         }
-        lines_in_blocks.extend(block[..block.len() - 1].iter().map(|l| char_len(l)));
+        previous = Some(len);
     }
-    if !(MIN_WRAP_WIDTH..=MAX_WRAP_WIDTH).contains(&width)
-        || lines_in_blocks.len() < MIN_WRAPPED_LINES
-    {
+    if width < MIN_WRAP_WIDTH || non_final.len() < MIN_WRAPPED_LINES {
         return None;
     }
-    let filled = lines_in_blocks
+    let filled = non_final
         .iter()
         .filter(|&&len| len + FILL_SLACK >= width)
         .count();
-    (filled as f64 >= MIN_FILLED_SHARE * lines_in_blocks.len() as f64).then_some(width)
+    (filled as f64 >= MIN_FILLED_SHARE * non_final.len() as f64).then_some(width)
 }
 
 /// Blocks of non-blank lines, as separated by blank lines.
