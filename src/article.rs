@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn clean_record_json_is_what_serde_writes() {
-        let captions = vec!["A \"caption\". Yonhap".to_string(), "second".to_string()];
+        let captions = ["A \"caption\". Yonhap".to_string(), "second".to_string()];
         for (title, captions) in [(Some("T\u{a0}\\"), &captions[..]), (None, &[][..])] {
             let record = CleanRecord {
                 id: "0123456789abcdef",
