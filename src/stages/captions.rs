@@ -109,6 +109,10 @@ impl CaptionStage {
         for block in blocks.iter() {
             let caption_block = block.len() > 1;
             for &line in block {
+                // A repeated caption is judged once.
+                if captions.contains(line) {
+                    continue;
+                }
                 if known.iter().any(|k| k == line)
                     || self.credits.is_credited(line)
                     || (caption_block && recurs(line))

@@ -49,6 +49,10 @@ pub fn normalize(text: &str) -> String {
                     Some(PLAIN) => i += 1,
                     // A single space between ordinary characters is ordinary too.
                     Some(SPACE) if bytes.get(i + 1).is_some_and(|&next| is_plain(next)) => i += 2,
+                    Some(SPECIAL) => match visible_special_len(&bytes[i..]) {
+                        Some(len) => i += len,
+                        None => break,
+                    },
                     _ => break,
                 }
             }
@@ -128,6 +132,29 @@ fn skip_plain_words(bytes: &[u8], mut i: usize) -> usize {
         i += 8;
     }
     i
+}
+
+/// The length of the character at the start of `bytes` if it starts with a special lead byte
+/// but is an ordinary visible character after all — curly quotes and dashes (0xE2), `©` or `°`
+/// (0xC2) — so that prose full of them stays on the fast path. Agrees with [`classify`].
+fn visible_special_len(bytes: &[u8]) -> Option<usize> {
+    match *bytes {
+        // U+00A1–U+00BF except the soft hyphen U+00AD; U+00A0 and C1 controls are special.
+        [0xc2, second, ..] if (0xa1..=0xbf).contains(&second) && second != 0xad => Some(2),
+        // U+2000–U+206F: the spaces U+2000–U+200B, U+202F, U+205F and U+2060 are special.
+        [0xe2, 0x80, third, ..] if (0x80..=0xbf).contains(&third) => {
+            (!matches!(third, 0x80..=0x8b | 0xaf)).then_some(3)
+        }
+        [0xe2, 0x81, third, ..] if (0x80..=0xbf).contains(&third) => {
+            (!matches!(third, 0x9f | 0xa0)).then_some(3)
+        }
+        [0xe2, second, third, ..]
+            if (0x82..=0xbf).contains(&second) && (0x80..=0xbf).contains(&third) =>
+        {
+            Some(3)
+        }
+        _ => None,
+    }
 }
 
 const PLAIN: u8 = 0;
