@@ -73,34 +73,48 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
         ..RunSummary::default()
     };
     let mut index = MemoryIndex::new();
-    let mut walk = discover::walk(plan, skip_dir).peekable();
-    let mut ready: Vec<Outcome> = Vec::new();
     let mut progress = Progress::default();
-    loop {
-        let batch = next_batch(&mut walk);
-        if batch.is_empty() && ready.is_empty() {
-            break;
-        }
-        let to_write = std::mem::take(&mut ready);
-        let (cleaned, written) = pool.install(|| {
-            rayon::join(
-                || {
-                    batch
-                        .into_par_iter()
-                        .map(|found| process(plan, found))
-                        .collect::<Vec<Outcome>>()
-                },
-                || write_batch(plan, to_write, &mut index, &mut outputs, &mut summary),
-            )
+    std::thread::scope(|scope| -> Result<()> {
+        // The walk (directory reads and a stat per file) runs on its own thread, a couple of
+        // batches ahead, so the workers never wait for it. If writing fails, `batches` is
+        // dropped, the walker's next send fails, and it stops.
+        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Discovered>>(2);
+        scope.spawn(move || {
+            let mut walk = discover::walk(plan, skip_dir);
+            loop {
+                let batch = next_batch(&mut walk);
+                if batch.is_empty() || sender.send(batch).is_err() {
+                    break;
+                }
+            }
         });
-        let written = written?;
-        ready = cleaned;
-        progress.files += written.files;
-        progress.bytes += written.bytes;
-        if written.files > 0 {
-            reporter.progressed(progress);
+        let mut ready: Vec<Outcome> = Vec::new();
+        loop {
+            let batch = batches.recv().unwrap_or_default();
+            if batch.is_empty() && ready.is_empty() {
+                return Ok(());
+            }
+            let to_write = std::mem::take(&mut ready);
+            let (cleaned, written) = pool.install(|| {
+                rayon::join(
+                    || {
+                        batch
+                            .into_par_iter()
+                            .map(|found| process(plan, found))
+                            .collect::<Vec<Outcome>>()
+                    },
+                    || write_batch(plan, to_write, &mut index, &mut outputs, &mut summary),
+                )
+            });
+            let written = written?;
+            ready = cleaned;
+            progress.files += written.files;
+            progress.bytes += written.bytes;
+            if written.files > 0 {
+                reporter.progressed(progress);
+            }
         }
-    }
+    })?;
 
     summary.distinct_texts = index.len() as u64;
     let elapsed = started.elapsed().as_secs_f64();
@@ -116,7 +130,7 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
     Ok(summary)
 }
 
-fn next_batch(walk: &mut std::iter::Peekable<impl Iterator<Item = Discovered>>) -> Vec<Discovered> {
+fn next_batch(walk: &mut impl Iterator<Item = Discovered>) -> Vec<Discovered> {
     let mut batch = Vec::with_capacity(BATCH_FILES);
     let mut bytes = 0;
     while batch.len() < BATCH_FILES && bytes < BATCH_BYTES {
