@@ -123,9 +123,15 @@ fn skip_plain_words(bytes: &[u8], mut i: usize) -> usize {
             | zero_bytes(x ^ (ONES * 0xc2))
             | zero_bytes((x & (ONES * 0xfc)) ^ (ONES * 0xe0)) // 0xE0-0xE3, 0xE0 needlessly
             | zero_bytes(x ^ (ONES * 0xef));
-        // A space ends the run when the next byte is a space or special; one in the last
-        // byte is left for the byte-wise loop, which can see the next word.
-        let stop = special | (space & ((special | space) >> 8)) | (space & (HIGH << 56));
+        // A space ends the run when the next byte is a space or special, including the byte
+        // after this word for a space in its last byte.
+        let next_is_plain = bytes.get(i + 8).is_some_and(|&b| is_plain(b));
+        let last_space = if next_is_plain {
+            0
+        } else {
+            space & (HIGH << 56)
+        };
+        let stop = special | (space & ((special | space) >> 8)) | last_space;
         if stop != 0 {
             return i + (stop.trailing_zeros() / 8) as usize;
         }
