@@ -62,10 +62,13 @@ fn wrap_width(text: &str) -> Option<usize> {
         } else {
             trimmed.chars().count()
         };
+        // Wrapping shortens every line, one-line paragraphs too: a single long line anywhere
+        // means paragraphs are lines, and short multi-line blocks are something else
+        // (captions, lists).
+        if len > MAX_WRAP_WIDTH {
+            return None;
+        }
         if let Some(previous) = previous {
-            if previous > MAX_WRAP_WIDTH || len > MAX_WRAP_WIDTH {
-                return None;
-            }
             non_final.push(previous);
             width = width.max(previous).max(len);
         }
@@ -194,6 +197,18 @@ evening, according to a report carried by the official agency.";
     fn one_paragraph_per_line_stays_as_it_is() {
         let seed_like = "Caption one that is rather long and goes on well past one hundred characters, as scraped captions do. Yonhap\nCaption two that is also rather long and goes on well past one hundred characters, as they do. Yonhap\n\nBody.";
         assert_eq!(run(seed_like), seed_like);
+    }
+
+    #[test]
+    fn blocks_of_short_captions_are_not_wrapping() {
+        // Regression (seen in the benchmark corpus): three caption blocks whose lines happened
+        // to be under 100 columns were taken for wrapped text and joined into one paragraph.
+        let lead = "Visitors walk past lanterns in central Seoul, Friday. Yonhap";
+        let body = "More than 20,000 lanterns were lit along the Cheonggye Stream on Friday evening, opening the city's annual festival.";
+        let text = format!(
+            "{lead}\n{lead}\n\n{body}\n\n{lead}\nA lantern shaped like a tiger glows on the stream. Yonhap\n\n{body}\n\n{lead}\nCrowds gather at the opening ceremony on Friday night. Newsis"
+        );
+        assert_eq!(run(&text), text);
     }
 
     #[test]
