@@ -15,6 +15,11 @@ use scour::config::{self, LoadedConfig, Overrides, plan};
 
 use crate::cli::{Cli, Command, ConfigArgs};
 
+/// Each article allocates a few buffers on whichever worker cleans it; mimalloc's per-thread
+/// heaps keep that from contending and measured faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
