@@ -1,0 +1,741 @@
+//! scour's integration tests: the binary run on fixture trees, as a user runs it.
+//!
+//! One test binary (see `util.rs` for the helpers). Tests are named after what they guard.
+
+mod util;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde_json::Value;
+use util::{Dir, Outputs, SEED_NAME, repo, seed, seed_expected, sha256_hex};
+
+const NBSP: char = '\u{a0}';
+
+fn assert_matches_expected(record: &Value, expected: &Value) {
+    for field in ["title", "date", "text", "captions", "sha256"] {
+        assert_eq!(record[field], expected[field], "field `{field}` differs");
+    }
+    assert_eq!(record["source"], expected["source"]);
+    assert_eq!(
+        record["sha256"].as_str().unwrap(),
+        sha256_hex(record["text"].as_str().unwrap())
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The seed and the samples
+
+#[test]
+fn seed_reproduces_the_expected_record_in_collapse_mode() {
+    let dir = Dir::new();
+    dir.file(SEED_NAME, seed());
+    let out = dir.run("out", &[]);
+    assert_eq!(out.clean.len(), 1);
+    assert_matches_expected(&out.clean[0], &seed_expected("collapse"));
+}
+
+#[test]
+fn seed_reproduces_the_expected_record_in_extract_mode() {
+    let dir = Dir::new();
+    dir.file(SEED_NAME, seed());
+    dir.config("extract.toml", "[captions]\nmode = \"extract\"\n");
+    let out = dir.run("out", &["--config", "extract.toml"]);
+    assert_eq!(out.clean.len(), 1);
+    assert_matches_expected(&out.clean[0], &seed_expected("extract"));
+}
+
+#[test]
+fn keep_mode_changes_no_text_but_lists_the_captions() {
+    let dir = Dir::new();
+    dir.file(SEED_NAME, seed());
+    dir.config("keep.toml", "[captions]\nmode = \"keep\"\n");
+    let out = dir.run("out", &["--config", "keep.toml"]);
+    let text = out.clean[0]["text"].as_str().unwrap();
+    let lead = seed_expected("collapse")["captions"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        text.matches(lead.as_str()).count(),
+        4,
+        "all four copies of the lead caption stay"
+    );
+    assert_eq!(
+        out.clean[0]["captions"],
+        seed_expected("collapse")["captions"]
+    );
+}
+
+#[test]
+fn samples_give_the_golden_output_of_the_readme_command() {
+    let dir = Dir::new();
+    let config = repo().join("pipeline.toml");
+    let output = dir
+        .scour()
+        .args([
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--output",
+            "out",
+            "--no-progress",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = Outputs::read(&dir.path().join("out"));
+    for (bytes, name) in out
+        .bytes
+        .iter()
+        .zip(["clean.jsonl", "duplicates.jsonl", "rejects.jsonl"])
+    {
+        let golden = std::fs::read(repo().join("tests/golden/samples").join(name)).unwrap();
+        assert!(
+            bytes == &golden,
+            "{name} differs from tests/golden/samples/{name}:\n{}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dedup
+
+#[test]
+fn rescrapes_with_crlf_bom_or_another_date_are_exact_duplicates_of_the_first_in_order() {
+    let dir = Dir::new();
+    let seed = seed();
+    dir.file("b/original.txt", &seed);
+    let crlf = format!("\u{feff}{}", seed.replace('\n', "\r\n"));
+    dir.file("a/crlf-bom.txt", crlf);
+    let (first, rest) = seed.split_once('\n').unwrap();
+    let redated = format!(
+        "{}DATE: 2025-01-01 00:00:00\n{rest}",
+        first.rsplit_once("DATE: ").unwrap().0
+    );
+    dir.file("c/redated.txt", redated);
+    let out = dir.run("out", &[]);
+    assert_eq!(out.clean.len(), 1);
+    let kept = &out.clean[0];
+    assert_eq!(
+        kept["source"], "a/crlf-bom.txt",
+        "the first in sorted order is kept"
+    );
+    let duplicates: Vec<&str> = out
+        .duplicates
+        .iter()
+        .map(|d| d["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(duplicates, ["b/original.txt", "c/redated.txt"]);
+    for duplicate in &out.duplicates {
+        assert_eq!(duplicate["duplicate_of"], kept["id"]);
+        assert_eq!(duplicate["sha256"], kept["sha256"]);
+        assert_eq!(duplicate["kind"], "exact");
+    }
+}
+
+#[test]
+fn dedup_can_be_turned_off() {
+    let dir = Dir::new();
+    dir.file("a.txt", "Same text.").file("b.txt", "Same text.");
+    dir.config("nodedup.toml", "[dedup]\nexact = false\n");
+    let out = dir.run("out", &["--config", "nodedup.toml"]);
+    assert_eq!(out.clean.len(), 2);
+    assert_ne!(out.clean[0]["id"], out.clean[1]["id"], "ids stay unique");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markup
+
+#[test]
+fn text_that_merely_contains_less_than_is_kept() {
+    let dir = Dir::new();
+    let paragraphs = [
+        "Shares rose when a < b and c > d.",
+        "Fans wore shirts saying I <3 Seoul.",
+        "Growth of 5%<10% was priced in.",
+        "Write to <name@example.com> for tips.",
+        "The ticker <AAPL> and the film <Parasite> were mentioned.",
+        "<저작권자 ⓒ 연합뉴스, 무단 전재-재배포 금지>",
+    ];
+    dir.file(
+        "traps.txt",
+        paragraphs.join("\n\n") + "\n\n&lt;Parasite&gt; won &amp;quot;Best Picture&amp;quot;.",
+    );
+    let out = dir.run("out", &[]);
+    let text = out.clean("traps.txt")["text"].as_str().unwrap();
+    for paragraph in paragraphs {
+        assert!(text.contains(paragraph), "lost {paragraph:?} in {text:?}");
+    }
+    assert!(
+        text.ends_with("<Parasite> won \"Best Picture\"."),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn a_lone_less_than_or_unclosed_script_never_swallows_what_follows() {
+    let dir = Dir::new();
+    dir.file(
+        "lone.txt",
+        "First <b and then some.\n\nSecond paragraph survives.",
+    );
+    dir.file(
+        "script.txt",
+        "Before.<script>var x = 1;\n\nAfter the script.",
+    );
+    let out = dir.run("out", &[]);
+    assert_eq!(
+        out.clean("lone.txt")["text"],
+        "First <b and then some.\n\nSecond paragraph survives."
+    );
+    assert_eq!(
+        out.clean("script.txt")["text"],
+        "Before.var x = 1;\n\nAfter the script."
+    );
+}
+
+#[test]
+fn real_tags_scripts_and_styles_are_removed_and_br_splits_lines() {
+    let dir = Dir::new();
+    dir.file(
+        "tags.txt",
+        "Noh Kyu-duk,<strong></strong> center, a<em>b</em>c<script>alert('<p>')</script><style>p{}</style>\n\nOne<br>two <!-- note --> three",
+    );
+    let out = dir.run("out", &[]);
+    assert_eq!(
+        out.clean("tags.txt")["text"],
+        "Noh Kyu-duk, center, abc\n\nOne\ntwo three"
+    );
+    assert!(out.report["cleaning"]["tags_stripped"].as_u64().unwrap() >= 8);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encodings and rejects
+
+const KOREAN: &str = "산업통상자원부는 1일 지난달 반도체 수출이 전년 같은 달보다 12% 늘어 석 달 만에 증가세로 돌아섰다고 밝혔다. 메모리 반도체 가격이 오르고 인공지능 서버 수요가 늘어난 것이 수출을 이끌었다고 정부는 설명했다. 정부 관계자는 하반기에도 수출 회복세가 이어질 것으로 본다고 말했다.";
+const JAPANESE: &str = "東京証券取引所で日経平均株価が三日続伸し、終値は前日比で大きく上昇した。半導体関連株に買いが集まり、市場関係者は海外投資家の資金流入が続いていると指摘した。政府は来週にも新たな経済対策を発表する見通しだ。";
+const FRENCH: &str = "Les propriétaires des cafés de la rue de la Paix affirment que les nouveaux loyers – en hausse de 40 % – fermeront la moitié d’entre eux d’ici l’été. « Nous ne pouvons pas payer », a déclaré Renée Dubois.";
+
+#[test]
+fn legacy_encodings_are_detected_and_decoded() {
+    let dir = Dir::new();
+    dir.file("ko.txt", encoding_rs::EUC_KR.encode(KOREAN).0);
+    dir.file("ja.txt", encoding_rs::SHIFT_JIS.encode(JAPANESE).0);
+    dir.file("fr.txt", encoding_rs::WINDOWS_1252.encode(FRENCH).0);
+    let out = dir.run("out", &[]);
+    for (source, text, encoding) in [
+        ("ko.txt", KOREAN, "EUC-KR"),
+        ("ja.txt", JAPANESE, "Shift_JIS"),
+        ("fr.txt", FRENCH, "windows-1252"),
+    ] {
+        let record = out.clean(source);
+        assert_eq!(record["text"], text, "{source}");
+        assert_eq!(record["encoding"], encoding, "{source}");
+    }
+}
+
+#[test]
+fn damaged_utf8_is_rejected_and_no_replacement_character_is_ever_emitted() {
+    let dir = Dir::new();
+    let mut damaged = KOREAN.as_bytes().to_vec();
+    damaged.insert(30, 0xff);
+    dir.file("damaged.txt", damaged);
+    dir.file("fine.txt", KOREAN);
+    let out = dir.run("out", &[]);
+    assert_eq!(out.reject_reason("damaged.txt"), "encoding");
+    assert!(
+        !String::from_utf8(out.bytes[0].clone())
+            .unwrap()
+            .contains('\u{fffd}')
+    );
+}
+
+#[test]
+fn binary_empty_textless_and_oversized_files_are_rejected_with_their_reason() {
+    let dir = Dir::new();
+    dir.file("image.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01");
+    dir.file("nul.txt", b"text\0with a NUL byte");
+    dir.file("empty.txt", b"");
+    dir.file("blank.txt", " \n\t\n\u{a0}\n");
+    dir.file("tags-only.txt", "<p></p><div>&nbsp;</div>");
+    dir.file("big.txt", "x".repeat(2000));
+    dir.config("small.toml", "[input]\nmax_file_bytes = 1000\n");
+    let out = dir.run("out", &["--config", "small.toml"]);
+    assert_eq!(out.reject_reason("image.png"), "binary");
+    assert_eq!(out.reject_reason("nul.txt"), "binary");
+    assert_eq!(out.reject_reason("empty.txt"), "empty");
+    assert_eq!(out.reject_reason("blank.txt"), "no_text");
+    assert_eq!(out.reject_reason("tags-only.txt"), "no_text");
+    assert_eq!(out.reject_reason("big.txt"), "too_large");
+    assert!(
+        out.rejects
+            .iter()
+            .all(|r| !r["detail"].as_str().unwrap().is_empty())
+    );
+    assert_eq!(out.report["counts"]["rejected_by_reason"]["binary"], 2);
+}
+
+#[test]
+fn a_photo_only_article_in_extract_mode_is_no_text_with_a_reason() {
+    let dir = Dir::new();
+    dir.file(
+        "photo.txt",
+        "A man walks past lanterns in Seoul, Friday. Yonhap",
+    );
+    dir.config("extract.toml", "[captions]\nmode = \"extract\"\n");
+    let out = dir.run("out", &["--config", "extract.toml"]);
+    assert_eq!(out.reject_reason("photo.txt"), "no_text");
+    assert!(
+        out.rejects[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("captions")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_are_reported_and_loops_and_fifos_never_hang() {
+    let dir = Dir::new();
+    dir.file("d/real.txt", "Real text.");
+    std::os::unix::fs::symlink("real.txt", dir.input().join("d/link.txt")).unwrap();
+    std::os::unix::fs::symlink("..", dir.input().join("d/up")).unwrap();
+    let fifo = dir.input().join("d/pipe");
+    let made_fifo = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+
+    let out = dir.run("out", &[]);
+    assert_eq!(out.reject_reason("d/link.txt"), "symlink");
+    assert_eq!(out.reject_reason("d/up"), "symlink");
+    if made_fifo {
+        assert_eq!(out.reject_reason("d/pipe"), "not_a_file");
+    }
+
+    dir.config("follow.toml", "[input]\nfollow_symlinks = true\n");
+    let out = dir.run("out2", &["--config", "follow.toml"]);
+    assert_eq!(out.reject_reason("d/up"), "symlink_loop");
+    assert_eq!(out.clean("d/link.txt")["text"], "Real text.");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages and layouts
+
+#[test]
+fn html_pages_keep_the_article_and_its_figure_captions() {
+    let dir = Dir::new();
+    dir.file(
+        "page.html",
+        "<!DOCTYPE html><html><head><title>Site | Story</title>\
+         <meta property=\"article:published_time\" content=\"2024-11-01T19:20:00+09:00\">\
+         <script>var tracking = 1;</script></head><body><nav><a href=/>Home</a></nav>\
+         <article><h1>Lanterns light up Seoul</h1><p>First paragraph.</p>\
+         <figure><img src=a.jpg><figcaption>Lanterns on the stream, Friday. Yonhap</figcaption></figure>\
+         <p>Second paragraph.</p></article><footer>All rights reserved.</footer></body></html>",
+    );
+    let out = dir.run("out", &[]);
+    let record = out.clean("page.html");
+    assert_eq!(record["format"], "html");
+    assert_eq!(record["title"], "Lanterns light up Seoul");
+    assert_eq!(record["date"], "2024-11-01T19:20:00");
+    assert_eq!(
+        record["text"],
+        "First paragraph.\n\nLanterns on the stream, Friday. Yonhap\n\nSecond paragraph."
+    );
+    assert_eq!(
+        record["captions"][0],
+        "Lanterns on the stream, Friday. Yonhap"
+    );
+}
+
+#[test]
+fn a_txt_file_that_is_a_whole_page_is_parsed_as_one() {
+    let dir = Dir::new();
+    dir.file(
+        "saved.txt",
+        "<!doctype html><html><body><nav>Menu</nav><p>Story.</p></body></html>",
+    );
+    let out = dir.run("out", &[]);
+    assert_eq!(out.clean("saved.txt")["format"], "html");
+    assert_eq!(out.clean("saved.txt")["text"], "Story.");
+}
+
+#[test]
+fn hard_wrapped_newswire_is_joined_into_paragraphs() {
+    let dir = Dir::new();
+    dir.file(
+        "wire.txt",
+        "SEOUL, June 21 (Yonhap) -- The top nuclear envoys of South Korea, the\n\
+         United States and Japan agreed on Monday to keep the door open to talks\n\
+         with North Korea, officials said, while stressing that sanctions will\n\
+         stay in place until Pyongyang takes concrete steps.\n\
+         \x20  The three met in Seoul for their first trilateral session in months,\n\
+         a day after the U.S. envoy arrived for a five-day visit.\n",
+    );
+    let out = dir.run("out", &[]);
+    let text = out.clean("wire.txt")["text"].as_str().unwrap();
+    let paragraphs: Vec<&str> = text.split("\n\n").collect();
+    assert_eq!(paragraphs.len(), 2, "{text}");
+    assert!(paragraphs.iter().all(|p| !p.contains('\n')), "{text}");
+    assert!(paragraphs[1].starts_with("The three met"));
+}
+
+#[test]
+fn seed_header_separated_by_no_break_spaces_gives_title_and_date() {
+    let dir = Dir::new();
+    dir.file(
+        "h.txt",
+        format!("'A title'{NBSP} {NBSP} DATE: 2024-02-29 23:59:59\n\nBody."),
+    );
+    let out = dir.run("out", &[]);
+    let record = out.clean("h.txt");
+    assert_eq!(record["title"], "A title");
+    assert_eq!(record["date"], "2024-02-29T23:59:59");
+    assert_eq!(record["text"], "Body.");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Determinism and accounting
+
+/// A varied tree: articles with repeated captions, exact re-scrapes, pages, rejects.
+fn varied_corpus(dir: &Dir, files: usize) {
+    let mut state: u64 = 7;
+    let mut next = move |n: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    let words = [
+        "Seoul", "talks", "market", "envoy", "said", "on", "Monday", "the", "chips", "rose",
+    ];
+    let mut originals = Vec::new();
+    for i in 0..files {
+        let site = ["a", "b", "c", "d"][i % 4];
+        let path = format!("{site}/{:02}/{i:05}", next(12));
+        match next(20) {
+            0 => {
+                dir.file(&format!("{path}.bin"), [0x89, b'P', b'N', b'G', 0, 1, 2]);
+            }
+            1 => {
+                dir.file(&format!("{path}.txt"), "");
+            }
+            2 => {
+                let body: Vec<&str> = (0..20).map(|_| words[next(10) as usize]).collect();
+                dir.file(
+                    &format!("{path}.html"),
+                    format!(
+                        "<html><body><nav>Menu</nav><article><p>{}.</p></article></body></html>",
+                        body.join(" ")
+                    ),
+                );
+            }
+            3 | 4 if !originals.is_empty() => {
+                let original: &String = &originals[next(originals.len() as u64) as usize];
+                let copy = if next(2) == 0 {
+                    original.replace('\n', "\r\n")
+                } else {
+                    original.clone()
+                };
+                dir.file(&format!("{path}.txt"), copy);
+            }
+            _ => {
+                let lead = format!("Photo {i} of the envoy arriving in Seoul, Monday. Yonhap");
+                let paragraphs: Vec<String> = (0..3 + next(4))
+                    .map(|_| {
+                        let sentence: Vec<&str> =
+                            (0..12).map(|_| words[next(10) as usize]).collect();
+                        format!(
+                            "{}<strong></strong> &amp;quot;{i}&amp;quot;.",
+                            sentence.join(" ")
+                        )
+                    })
+                    .collect();
+                let text = format!(
+                    "'Story {i}'{NBSP} DATE: 2024-01-{:02} 10:00:00\n\n{lead}\n{lead}\n\n{}\n\n{lead}\nAnother photo {i}. AFP",
+                    1 + next(28),
+                    paragraphs.join("\n\n")
+                );
+                dir.file(&format!("{path}.txt"), &text);
+                originals.push(text);
+            }
+        }
+    }
+}
+
+#[test]
+fn output_is_byte_identical_for_any_thread_count() {
+    let dir = Dir::new();
+    varied_corpus(&dir, 400);
+    let one = dir.run("out1", &["--threads", "1"]);
+    for threads in ["2", "4"] {
+        let other = dir.run(&format!("out{threads}"), &["--threads", threads]);
+        assert!(
+            one.bytes == other.bytes,
+            "--threads {threads} wrote different output"
+        );
+    }
+    assert!(!one.duplicates.is_empty() && !one.rejects.is_empty() && one.clean.len() > 100);
+}
+
+#[test]
+fn every_input_is_accounted_for_exactly_once() {
+    let dir = Dir::new();
+    varied_corpus(&dir, 300);
+    let out = dir.run("out", &[]);
+    let inputs: BTreeSet<String> = walkdir::WalkDir::new(dir.input())
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir.input())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let sources = out.sources();
+    let unique: BTreeSet<String> = sources.iter().cloned().collect();
+    assert_eq!(sources.len(), unique.len(), "a source appears twice");
+    assert_eq!(unique, inputs);
+    let counts = &out.report["counts"];
+    let n = |k: &str| counts[k].as_u64().unwrap();
+    assert_eq!(n("seen"), inputs.len() as u64);
+    assert_eq!(n("seen"), n("kept") + n("duplicates") + n("rejected"));
+    let kept_sources: Vec<&str> = out
+        .clean
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    let mut sorted = kept_sources.clone();
+    sorted.sort_by(|a, b| a.split('/').cmp(b.split('/')));
+    assert_eq!(
+        kept_sources, sorted,
+        "clean.jsonl is in sorted source order"
+    );
+    let ids: BTreeSet<&str> = out
+        .clean
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), out.clean.len(), "ids are unique");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration and command line
+
+#[test]
+fn a_bad_config_reports_every_problem_with_its_line_and_exits_2() {
+    let dir = Dir::new();
+    dir.config(
+        "pipeline.toml",
+        "[input]\nroots = [\"in\"]\nfollow_symlink = true\n\n[captions]\nmode = 3\n\n[bogus]\nx = 1\n",
+    );
+    let output = dir.scour().args(["run", "--no-progress"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("3 problems"), "{stderr}");
+    assert!(
+        stderr.contains("pipeline.toml:3:1: `input.follow_symlink`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("pipeline.toml:6:8: `captions.mode`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pipeline.toml:8:2: `bogus`"), "{stderr}");
+    assert!(!dir.path().join("out").exists(), "nothing ran");
+}
+
+#[test]
+fn bad_values_are_reported_with_their_lines_too() {
+    let dir = Dir::new();
+    dir.config(
+        "bad.toml",
+        "[input]\nroots = [\"missing\"]\n\n[header]\npattern = \"(\"\n",
+    );
+    let output = dir
+        .scour()
+        .args(["check-config", "--config", "bad.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad.toml:2:9: `input.roots`: input root"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad.toml:5:11: `header.pattern`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_input_is_a_usage_error() {
+    let dir = Dir::new();
+    let output = dir
+        .scour()
+        .args([
+            "run",
+            "--input",
+            "nowhere",
+            "--output",
+            "out",
+            "--no-progress",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nowhere"));
+}
+
+#[test]
+fn the_checked_in_pipeline_toml_spells_out_exactly_the_built_in_defaults() {
+    let dir = Dir::new();
+    let checked_in = repo().join("pipeline.toml");
+    let from_file = dir
+        .scour()
+        .args(["check-config", "--config"])
+        .arg(&checked_in)
+        .output()
+        .unwrap();
+    assert!(
+        from_file.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_file.stderr)
+    );
+    // An empty directory: no pipeline.toml, the built-in defaults (whose `samples` root must
+    // exist to validate).
+    std::fs::create_dir(dir.path().join("samples")).unwrap();
+    let defaults = dir.scour().arg("check-config").output().unwrap();
+    assert!(
+        defaults.status.success(),
+        "{}",
+        String::from_utf8_lossy(&defaults.stderr)
+    );
+    let parse =
+        |bytes: &[u8]| -> toml::Table { toml::from_str(&String::from_utf8_lossy(bytes)).unwrap() };
+    assert_eq!(parse(&from_file.stdout), parse(&defaults.stdout));
+}
+
+#[test]
+fn a_non_empty_output_directory_is_refused_without_force() {
+    let dir = Dir::new();
+    dir.file("a.txt", "First run.");
+    let first = dir.run("out", &[]);
+    dir.file("b.txt", "Second run.");
+    let refused = dir.run_raw("out", &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    assert_eq!(
+        Outputs::read(&dir.path().join("out")).bytes,
+        first.bytes,
+        "untouched"
+    );
+    let forced = dir.run("out", &["--force"]);
+    assert_eq!(forced.clean.len(), 2);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".scour-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_killed_run_never_leaves_output_that_looks_complete() {
+    let dir = Dir::new();
+    varied_corpus(&dir, 3000);
+    let binary = assert_cmd::cargo::cargo_bin("scour");
+    let mut killed_mid_run = 0;
+    for delay_ms in [1, 20, 60] {
+        let out = dir.path().join(format!("killed-{delay_ms}"));
+        let mut child = std::process::Command::new(&binary)
+            .current_dir(dir.path())
+            .args([
+                "run",
+                "--input",
+                "in",
+                "--no-progress",
+                "--threads",
+                "1",
+                "--output",
+            ])
+            .arg(&out)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        killed_mid_run += usize::from(!status.success());
+        let report = out.join("report.json");
+        if report.exists() {
+            // It finished before the kill: then everything beside the report is complete.
+            let complete = Outputs::read(&out);
+            let seen = complete.report["counts"]["seen"].as_u64().unwrap();
+            assert_eq!(complete.sources().len() as u64, seen, "exit {status}");
+        } else {
+            for name in ["clean.jsonl", "duplicates.jsonl", "rejects.jsonl"] {
+                assert!(
+                    !out.join(name).exists(),
+                    "killed after {delay_ms} ms left {name}"
+                );
+            }
+        }
+    }
+    assert!(
+        killed_mid_run > 0,
+        "every run finished before its kill: nothing was tested"
+    );
+}
+
+#[test]
+fn several_roots_prefix_sources_with_the_root_name() {
+    let dir = Dir::new();
+    dir.file("x/one.txt", "One.");
+    dir.file("y/one.txt", "Two.");
+    let output = dir
+        .scour()
+        .args([
+            "run",
+            "--input",
+            "in/x",
+            "--input",
+            "in/y",
+            "--output",
+            "out",
+            "--no-progress",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let out = Outputs::read(&dir.path().join("out"));
+    let sources: Vec<&str> = out
+        .clean
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["x/one.txt", "y/one.txt"]);
+}
+
+#[test]
+fn the_run_summary_goes_to_stderr_and_report_json_has_the_run_facts() {
+    let dir = Dir::new();
+    dir.file("a.txt", "Text.");
+    let output = dir.run_raw("out", &["--threads", "2"]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("1 inputs -> 1 kept"));
+    let out = Outputs::read(&dir.path().join("out"));
+    assert_eq!(out.report["run"]["threads"], 2);
+    assert!(out.report["run"]["elapsed_seconds"].as_f64().unwrap() >= 0.0);
+    assert_eq!(out.report["bytes"]["in"], 5);
+}
