@@ -170,27 +170,30 @@ impl<'t> Blocks<'t> {
 /// The configured credit endings, compiled. `*` stands for one or more characters.
 #[derive(Debug, Clone, Default)]
 pub struct CreditMatcher {
-    /// Each pattern lower-cased and split at its `*`s.
-    patterns: Vec<Vec<String>>,
+    /// Patterns without `*`, lower-cased: one hash lookup decides them all.
+    exact: FxHashSet<String>,
+    /// Patterns with `*`, lower-cased and split at their `*`s.
+    wildcard: Vec<Vec<String>>,
 }
 
 impl CreditMatcher {
     pub fn new(patterns: &[String]) -> Result<CreditMatcher, String> {
-        let mut compiled = Vec::with_capacity(patterns.len());
+        let mut matcher = CreditMatcher::default();
         for pattern in patterns {
             let pattern = pattern.trim();
             if pattern.trim_matches('*').trim().is_empty() {
                 return Err(format!("credit `{pattern}` would match every line"));
             }
-            compiled.push(
-                pattern
-                    .to_lowercase()
-                    .split('*')
-                    .map(str::to_string)
-                    .collect(),
-            );
+            let lower = pattern.to_lowercase();
+            if lower.contains('*') {
+                matcher
+                    .wildcard
+                    .push(lower.split('*').map(str::to_string).collect());
+            } else {
+                matcher.exact.insert(lower);
+            }
         }
-        Ok(CreditMatcher { patterns: compiled })
+        Ok(matcher)
     }
 
     /// Whether `line` ends with a photo credit after some caption text: the credit is what follows
@@ -198,13 +201,14 @@ impl CreditMatcher {
     /// parentheses (`(AP Photo/Ahn Young-joon)`). A line ending in `.` is a sentence, so
     /// `… he told Reuters.` is not credited.
     pub fn is_credited(&self, line: &str) -> bool {
-        if self.patterns.is_empty() {
+        if self.exact.is_empty() && self.wildcard.is_empty() {
             return false;
         }
         credit_candidates(line).any(|candidate| {
             candidate.chars().count() <= MAX_CREDIT_CHARS && {
                 let candidate = candidate.to_lowercase();
-                self.patterns.iter().any(|p| matches_pattern(&candidate, p))
+                self.exact.contains(&candidate)
+                    || self.wildcard.iter().any(|p| matches_pattern(&candidate, p))
             }
         })
     }
