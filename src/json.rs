@@ -5,6 +5,8 @@
 //! between them whole. The output is exactly serde_json's (same escapes, same lower-case
 //! `\u00XX`), which a test checks on random text, so switching writers never changes a byte.
 
+use crate::swar;
+
 /// Appends `text` as a JSON string, quotes included.
 pub fn write_str(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
@@ -58,18 +60,12 @@ pub fn write_opt_str(out: &mut Vec<u8>, value: Option<&str>) {
 /// The first index from `i` on whose byte needs escaping (a control character, `"` or `\`),
 /// or the end; skips eight bytes at a time.
 fn skip_unescaped(bytes: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero_bytes = |v: u64| !(((v & !HIGH).wrapping_add(!HIGH)) | v) & HIGH;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        let needs = zero_bytes(x & (ONES * 0xe0))
-            | zero_bytes(x ^ (ONES * u64::from(b'"')))
-            | zero_bytes(x ^ (ONES * u64::from(b'\\')));
+    while let Some(word) = swar::word_at(bytes, i) {
+        let needs = swar::zero_bytes(word & swar::splat(0xe0))
+            | swar::equal_bytes(word, b'"')
+            | swar::equal_bytes(word, b'\\');
         if needs != 0 {
-            return i + (needs.trailing_zeros() / 8) as usize;
+            return i + swar::first_lane(needs);
         }
         i += 8;
     }

@@ -30,6 +30,7 @@ pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod stages;
+pub mod swar;
 
 pub use config::Plan;
 pub use error::Error;

@@ -109,20 +109,14 @@ fn push_separator(out: &mut String, pending_space: &mut bool, newlines: &mut u32
 /// between plain bytes): the common case of prose, done without a branch per byte. Returns
 /// where byte-wise scanning must take over; it never skips past a byte that needs a look.
 fn skip_plain_words(bytes: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each byte of the result is set exactly where `v` has a zero byte.
-    let zero_bytes = |v: u64| !(((v & !HIGH).wrapping_add(!HIGH)) | v) & HIGH;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        let space = zero_bytes(x ^ (ONES * 0x20));
-        let special = zero_bytes(x & (ONES * 0xe0)) // C0 controls, newline, tab
-            | zero_bytes(x ^ (ONES * 0x7f))
-            | zero_bytes(x ^ (ONES * 0xc2))
-            | zero_bytes((x & (ONES * 0xfc)) ^ (ONES * 0xe0)) // 0xE0-0xE3, 0xE0 needlessly
-            | zero_bytes(x ^ (ONES * 0xef));
+    use crate::swar::{HIGH, equal_bytes, first_lane, splat, word_at, zero_bytes};
+    while let Some(word) = word_at(bytes, i) {
+        let space = equal_bytes(word, b' ');
+        let special = zero_bytes(word & splat(0xe0)) // C0 controls, newline, tab
+            | equal_bytes(word, 0x7f)
+            | equal_bytes(word, 0xc2)
+            | zero_bytes((word & splat(0xfc)) ^ splat(0xe0)) // 0xE0-0xE3, 0xE0 needlessly
+            | equal_bytes(word, 0xef);
         // A space ends the run when the next byte is a space or special, including the byte
         // after this word for a space in its last byte.
         let next_is_plain = bytes.get(i + 8).is_some_and(|&b| is_plain(b));
@@ -133,7 +127,7 @@ fn skip_plain_words(bytes: &[u8], mut i: usize) -> usize {
         };
         let stop = special | (space & ((special | space) >> 8)) | last_space;
         if stop != 0 {
-            return i + (stop.trailing_zeros() / 8) as usize;
+            return i + first_lane(stop);
         }
         i += 8;
     }
