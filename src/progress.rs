@@ -2,15 +2,18 @@
 //! one-screen summary at the end. The only place indicatif lives.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use scour::config::ProgressMode;
 use scour::report::{InputTotals, Progress};
 use scour::{Reporter, RunSummary};
 
 pub struct TerminalReporter {
     bar: Option<ProgressBar>,
+    /// Input bytes in all, once the walk that counts them is done.
+    total_bytes: AtomicU64,
 }
 
 impl TerminalReporter {
@@ -26,7 +29,10 @@ impl TerminalReporter {
             bar.enable_steady_tick(Duration::from_millis(250));
             bar
         });
-        TerminalReporter { bar }
+        TerminalReporter {
+            bar,
+            total_bytes: AtomicU64::new(0),
+        }
     }
 }
 
@@ -39,12 +45,18 @@ impl Reporter for TerminalReporter {
         let (Some(bar), Some(totals)) = (&self.bar, totals) else {
             return;
         };
+        self.total_bytes.store(totals.bytes, Ordering::Relaxed);
         bar.set_length(totals.files);
-        bar.set_message(format!("{:.1} MB", totals.bytes as f64 / 1e6));
+        bar.set_message(megabytes(0, totals.bytes));
         bar.set_style(
             ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files of {msg}, {per_sec}, ETA {eta}",
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files, {msg}, {rate}, ETA {eta}",
             )
+            .map(|style| {
+                style.with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} files/s", state.per_sec());
+                })
+            })
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
     }
@@ -52,6 +64,10 @@ impl Reporter for TerminalReporter {
     fn progressed(&self, done: Progress) {
         if let Some(bar) = &self.bar {
             bar.set_position(done.files);
+            bar.set_message(megabytes(
+                done.bytes,
+                self.total_bytes.load(Ordering::Relaxed),
+            ));
         }
     }
 
@@ -60,6 +76,10 @@ impl Reporter for TerminalReporter {
             bar.finish_and_clear();
         }
     }
+}
+
+fn megabytes(done: u64, total: u64) -> String {
+    format!("{:.1}/{:.1} MB", done as f64 / 1e6, total as f64 / 1e6)
 }
 
 /// The human summary printed on stderr at the end of a run.
