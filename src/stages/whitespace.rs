@@ -112,11 +112,14 @@ fn skip_plain_words(bytes: &[u8], mut i: usize) -> usize {
     use crate::swar::{HIGH, equal_bytes, first_lane, splat, word_at, zero_bytes};
     while let Some(word) = word_at(bytes, i) {
         let space = equal_bytes(word, b' ');
-        let special = zero_bytes(word & splat(0xe0)) // C0 controls, newline, tab
-            | equal_bytes(word, 0x7f)
-            | equal_bytes(word, 0xc2)
-            | zero_bytes((word & splat(0xfc)) ^ splat(0xe0)) // 0xE0-0xE3, 0xE0 needlessly
-            | equal_bytes(word, 0xef);
+        // C0 controls (newline, tab) and DEL; the lead bytes of special characters only when
+        // the word has non-ASCII bytes at all, which in most prose it does not.
+        let mut special = zero_bytes(word & splat(0xe0)) | equal_bytes(word, 0x7f);
+        if word & HIGH != 0 {
+            special |= equal_bytes(word, 0xc2)
+                | zero_bytes((word & splat(0xfc)) ^ splat(0xe0)) // 0xE0-0xE3, 0xE0 needlessly
+                | equal_bytes(word, 0xef);
+        }
         // A space ends the run when the next byte is a space or special, including the byte
         // after this word for a space in its last byte.
         let next_is_plain = bytes.get(i + 8).is_some_and(|&b| is_plain(b));
