@@ -8,10 +8,11 @@
 //! skips page chrome, and writes blocks separated by blank lines. The walk is iterative, so a
 //! page nested 100,000 levels deep cannot overflow the stack.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use ego_tree::NodeRef;
 use ego_tree::iter::Edge;
+use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
 
 use crate::article::{Article, InputFormat};
@@ -107,7 +108,8 @@ pub fn extract(html: &str) -> HtmlDocument {
         };
     }
     let page = Html::parse_document(html);
-    let root = content_root(&page);
+    let stats = gather_stats(&page);
+    let roots = content_roots(&page, &stats);
 
     let meta_content = |s: &Selector| {
         page.select(s)
@@ -115,9 +117,11 @@ pub fn extract(html: &str) -> HtmlDocument {
             .map(collapse_whitespace)
             .find(|c| !c.is_empty())
     };
-    let first_h1 = root
-        .select(&H1)
-        .find(|h| !collapse_whitespace(&element_text(*h)).is_empty());
+    let non_empty = |h: &ElementRef<'_>| !collapse_whitespace(&element_text(*h)).is_empty();
+    let first_h1 = roots
+        .iter()
+        .find_map(|root| root.select(&H1).find(non_empty))
+        .or_else(|| page.select(&H1).find(non_empty));
     let (title, title_h1) = match meta_content(&OG_TITLE) {
         Some(title) => (Some(title), None),
         None => match first_h1 {
@@ -137,14 +141,26 @@ pub fn extract(html: &str) -> HtmlDocument {
     });
 
     let date = DATE_META.iter().find_map(meta_content).or_else(|| {
-        root.select(&TIME)
+        page.select(&TIME)
             .filter_map(|t| t.value().attr("datetime"))
             .map(|d| d.trim().to_string())
             .find(|d| !d.is_empty())
     });
 
     let mut writer = BlockWriter::default();
-    walk(root, skip_h1.map(|h| h.id()), &mut writer);
+    for root in &roots {
+        walk(*root, skip_h1.map(|h| h.id()), Some(&stats), &mut writer);
+    }
+    if writer.out.is_empty() {
+        // The scoring found nothing readable: keep the whole page's text rather than none.
+        writer = BlockWriter::default();
+        walk(
+            content_root(&page),
+            skip_h1.map(|h| h.id()),
+            None,
+            &mut writer,
+        );
+    }
     HtmlDocument {
         title,
         date,
@@ -206,13 +222,241 @@ fn nesting_exceeds(html: &str, limit: usize) -> bool {
     false
 }
 
-/// The largest `<article>`, else `<main>`, else `<body>`, else the whole document.
+/// The largest `<article>`, else `<main>`, else `<body>`, else the whole document: the fallback
+/// when no paragraph scores.
 fn content_root(page: &Html) -> ElementRef<'_> {
     page.select(&ARTICLE)
         .max_by_key(|a| a.text().map(str::len).sum::<usize>())
         .or_else(|| page.select(&MAIN).next())
         .or_else(|| page.select(&BODY).next())
         .unwrap_or_else(|| page.root_element())
+}
+
+/// Class and id words of page furniture (after Mozilla Readability's lists).
+static UNLIKELY: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)-ad-|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|share|sharing|newsletter|subscribe|promo|cookie|outbrain|taboola|recommend|most-read|trending",
+    )
+    .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+});
+/// Words that keep an element despite an unlikely word (`article-header-and-body`).
+static MAYBE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)and|article|body|column|content|main|shadow")
+        .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+});
+static POSITIVE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story",
+    )
+    .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+});
+static NEGATIVE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)-ad-|hidden|banner|combx|comment|com-|contact|foot|footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget",
+    )
+    .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+});
+
+fn class_and_id(element: &scraper::node::Element) -> String {
+    let mut words = String::new();
+    for value in [element.attr("class"), element.attr("id")]
+        .into_iter()
+        .flatten()
+    {
+        words.push_str(value);
+        words.push(' ');
+    }
+    words
+}
+
+/// Page furniture by its class or id: comment threads, share bars, related lists.
+/// Page-level containers are never furniture, whatever their classes say (`body.has-sidebar`).
+fn is_unlikely(element: &scraper::node::Element) -> bool {
+    if matches!(element.name(), "html" | "body" | "main" | "article") {
+        return false;
+    }
+    let words = class_and_id(element);
+    !words.is_empty() && UNLIKELY.is_match(&words) && !MAYBE.is_match(&words)
+}
+
+/// Characters of text directly inside `element` (not in child elements): a `<div>` that holds
+/// text itself is a paragraph too.
+fn own_text_chars(element: ElementRef<'_>) -> usize {
+    element
+        .children()
+        .filter_map(|child| child.value().as_text().map(|t| t.trim().chars().count()))
+        .sum()
+}
+
+/// Text and link text of every element, gathered in one pass (chrome and hidden parts excluded).
+#[derive(Debug, Default, Clone, Copy)]
+struct TextStats {
+    chars: usize,
+    link_chars: usize,
+}
+
+impl TextStats {
+    fn link_density(self) -> f64 {
+        if self.chars == 0 {
+            0.0
+        } else {
+            self.link_chars as f64 / self.chars as f64
+        }
+    }
+}
+
+fn gather_stats(page: &Html) -> HashMap<NodeId, TextStats> {
+    let mut stats = HashMap::new();
+    let mut stack: Vec<(NodeId, TextStats, bool)> = Vec::new();
+    let mut skipping: Option<NodeId> = None;
+    for edge in page.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if skipping.is_some() {
+                    continue;
+                }
+                match node.value() {
+                    Node::Element(element) => {
+                        if role(element.name()) == Role::Skip || is_hidden(element) {
+                            skipping = Some(node.id());
+                            continue;
+                        }
+                        let in_link =
+                            element.name() == "a" || stack.last().is_some_and(|frame| frame.2);
+                        stack.push((node.id(), TextStats::default(), in_link));
+                    }
+                    Node::Text(text) => {
+                        if let Some(frame) = stack.last_mut() {
+                            let chars = text.trim().chars().count();
+                            frame.1.chars += chars;
+                            if frame.2 {
+                                frame.1.link_chars += chars;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Edge::Close(node) => {
+                if skipping == Some(node.id()) {
+                    skipping = None;
+                    continue;
+                }
+                if skipping.is_some() || !node.value().is_element() {
+                    continue;
+                }
+                if let Some((id, own, _)) = stack.pop() {
+                    stats.insert(id, own);
+                    if let Some(parent) = stack.last_mut() {
+                        parent.1.chars += own.chars;
+                        parent.1.link_chars += own.link_chars;
+                    }
+                }
+            }
+        }
+    }
+    stats
+}
+
+/// The elements that hold the article, in document order: the best-scoring container
+/// (paragraphs score their parent fully, their grandparent half and the next a third, more for
+/// longer text and more commas, as Readability does) with its siblings that score nearly as
+/// well. Falls back to [`content_root`] when nothing scores.
+fn content_roots<'p>(page: &'p Html, stats: &HashMap<NodeId, TextStats>) -> Vec<ElementRef<'p>> {
+    static PARAGRAPHS: LazyLock<Selector> =
+        LazyLock::new(|| selector("p, pre, td, blockquote, div"));
+    static ARTICLE_BODY: LazyLock<Selector> =
+        LazyLock::new(|| selector(r#"[itemprop="articleBody"]"#));
+    // A page that marks its article body says where it is.
+    if let Some(body) = page
+        .select(&ARTICLE_BODY)
+        .find(|b| stats.get(&b.id()).is_some_and(|s| s.chars >= 200))
+    {
+        return vec![body];
+    }
+    let mut order: Vec<NodeId> = Vec::new();
+    let mut scores: HashMap<NodeId, f64> = HashMap::new();
+    for paragraph in page.select(&PARAGRAPHS) {
+        let chars = if paragraph.value().name() == "div" {
+            own_text_chars(paragraph)
+        } else {
+            stats.get(&paragraph.id()).map_or(0, |s| s.chars)
+        };
+        if chars < 25
+            || paragraph
+                .ancestors()
+                .filter_map(ElementRef::wrap)
+                .any(|a| is_unlikely(a.value()) || role(a.value().name()) == Role::Skip)
+        {
+            continue;
+        }
+        let commas = paragraph
+            .text()
+            .map(|t| t.matches([',', '\u{3001}', '\u{ff0c}']).count())
+            .sum::<usize>();
+        let score = 1.0 + commas as f64 + (chars as f64 / 100.0).min(3.0);
+        for (level, ancestor) in paragraph
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .take(3)
+            .enumerate()
+        {
+            let entry = scores.entry(ancestor.id()).or_insert_with(|| {
+                order.push(ancestor.id());
+                class_weight(ancestor.value())
+            });
+            *entry += score / (level as f64 + 1.0);
+        }
+    }
+    let final_score = |id: &NodeId| {
+        let density = stats.get(id).map_or(0.0, |s| s.link_density());
+        scores.get(id).copied().unwrap_or(0.0) * (1.0 - density)
+    };
+    // Ties go to the first in document order, so the choice never depends on hashing.
+    let mut best: Option<(NodeId, f64)> = None;
+    for id in &order {
+        let score = final_score(id);
+        if best.is_none_or(|(_, top)| score > top) {
+            best = Some((*id, score));
+        }
+    }
+    let Some((top_id, top_score)) = best else {
+        return vec![content_root(page)];
+    };
+    let Some(top) = page.tree.get(top_id).and_then(ElementRef::wrap) else {
+        return vec![content_root(page)];
+    };
+    let Some(parent) = top.parent().and_then(ElementRef::wrap) else {
+        return vec![top];
+    };
+    let threshold = (top_score * 0.2).max(10.0);
+    parent
+        .children()
+        .filter_map(ElementRef::wrap)
+        .filter(|sibling| {
+            if sibling.id() == top_id {
+                return true;
+            }
+            if scores.contains_key(&sibling.id()) && final_score(&sibling.id()) >= threshold {
+                return true;
+            }
+            // A plain paragraph beside the article body is part of it.
+            let s = stats.get(&sibling.id()).copied().unwrap_or_default();
+            sibling.value().name() == "p" && s.chars > 80 && s.link_density() < 0.25
+        })
+        .collect()
+}
+
+fn class_weight(element: &scraper::node::Element) -> f64 {
+    let words = class_and_id(element);
+    let mut weight = 0.0;
+    if NEGATIVE.is_match(&words) {
+        weight -= 25.0;
+    }
+    if POSITIVE.is_match(&words) {
+        weight += 25.0;
+    }
+    weight
 }
 
 fn element_text(element: ElementRef<'_>) -> String {
@@ -244,15 +488,13 @@ enum Role {
 
 fn role(name: &str) -> Role {
     match name {
-        "head" | "nav" | "header" | "footer" | "aside" | "form" | "script" | "style"
-        | "noscript" | "template" | "iframe" | "svg" | "button" | "select" | "textarea"
-        | "object" | "embed" | "canvas" | "dialog" | "math" | "video" | "audio" | "map" => {
-            Role::Skip
-        }
+        "head" | "nav" | "header" | "footer" | "aside" | "script" | "style" | "noscript"
+        | "template" | "iframe" | "svg" | "button" | "select" | "textarea" | "object" | "embed"
+        | "canvas" | "dialog" | "math" | "video" | "audio" | "map" => Role::Skip,
         "p" | "div" | "section" | "article" | "main" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
         | "li" | "ul" | "ol" | "dl" | "dt" | "dd" | "blockquote" | "pre" | "table" | "figure"
         | "figcaption" | "hr" | "address" | "details" | "summary" | "center" | "caption"
-        | "fieldset" | "legend" | "hgroup" | "menu" | "body" | "html" => Role::Block,
+        | "fieldset" | "legend" | "hgroup" | "menu" | "body" | "html" | "form" => Role::Block,
         "br" | "tr" => Role::Line,
         "td" | "th" => Role::Cell,
         _ => Role::Inline,
@@ -270,8 +512,20 @@ fn is_hidden(element: &scraper::node::Element) -> bool {
         })
 }
 
+/// Blocks that are mostly links (menus, related-article lists) are not article text.
+fn is_link_block(name: &str, stats: Option<&TextStats>) -> bool {
+    matches!(name, "div" | "ul" | "ol" | "section" | "table" | "dl")
+        && stats.is_some_and(|s| s.link_density() > 0.5)
+}
+
 /// Walks `root` once, iteratively, writing its text.
-fn walk(root: ElementRef<'_>, skip: Option<ego_tree::NodeId>, writer: &mut BlockWriter) {
+/// `stats` enables dropping page furniture (unlikely classes, link blocks) below `root`.
+fn walk(
+    root: ElementRef<'_>,
+    skip: Option<NodeId>,
+    stats: Option<&HashMap<NodeId, TextStats>>,
+    writer: &mut BlockWriter,
+) {
     let mut skipping: Option<ego_tree::NodeId> = None;
     let mut pre_depth = 0usize;
     for edge in NodeRef::traverse(&root) {
@@ -285,7 +539,15 @@ fn walk(root: ElementRef<'_>, skip: Option<ego_tree::NodeId>, writer: &mut Block
                     Node::Element(element) => {
                         let name = element.name();
                         let role = role(name);
-                        if role == Role::Skip || is_hidden(element) || Some(node.id()) == skip {
+                        let furniture = node.id() != root.id()
+                            && stats.is_some_and(|stats| {
+                                is_unlikely(element) || is_link_block(name, stats.get(&node.id()))
+                            });
+                        if role == Role::Skip
+                            || is_hidden(element)
+                            || furniture
+                            || Some(node.id()) == skip
+                        {
                             skipping = Some(node.id());
                             continue;
                         }
@@ -530,6 +792,38 @@ mod tests {
             extract(&html).text,
             "The real story is longer than the teaser."
         );
+    }
+
+    const STORY: &str = "<p>The envoys met in Seoul on Monday, officials said, and agreed to keep talking.</p>\
+        <p>They will meet again next month, the ministry said, after consulting their capitals.</p>";
+
+    #[test]
+    fn the_best_scoring_container_wins_over_teasers_and_chrome() {
+        let html = format!(
+            "<html><body class=\"has-sidebar\"><div class=\"cookie-notice\"><p>We use cookies, \
+             as you know, to improve things.</p></div><div class=\"teasers\"><article><p>Short \
+             teaser.</p></article></div><div class=\"story-body\">{STORY}\
+             <div class=\"share-bar\"><p>Share this, on everything, everywhere.</p></div>\
+             <ul class=\"links\"><li><a href=/1>Other story one</a></li><li><a href=/2>Other \
+             story two</a></li></ul></div><div id=\"comments\"><p>First, great article, thanks.</p>\
+             </div></body></html>"
+        );
+        assert_eq!(
+            extract(&html).text,
+            "The envoys met in Seoul on Monday, officials said, and agreed to keep talking.\n\n\
+             They will meet again next month, the ministry said, after consulting their capitals."
+        );
+    }
+
+    #[test]
+    fn a_marked_article_body_is_the_content() {
+        let html = format!(
+            "<html><body><div class=\"promo\">{STORY}</div><div itemprop=\"articleBody\">\
+             The marked body, with its text directly in the div, long enough to count as the \
+             article: it goes on for well over two hundred characters so that the page's own \
+             marking is trusted over any paragraph scoring of the rest of the page.</div></body></html>"
+        );
+        assert!(extract(&html).text.starts_with("The marked body"));
     }
 
     #[test]
