@@ -91,6 +91,10 @@ static DATE_META: LazyLock<Vec<Selector>> = LazyLock::new(|| {
 /// not parsed as a tree but has its tags stripped like a text file's: linear, and still text.
 const MAX_NESTING: usize = 5_000;
 
+/// Shorter than this, the extracted text is more likely a cookie notice than the article, and
+/// extraction is retried with fewer exclusions.
+const MIN_ARTICLE_CHARS: usize = 500;
+
 /// Parses a whole page and extracts title, date, article text and figure captions.
 pub fn extract(html: &str) -> HtmlDocument {
     if nesting_exceeds(html, MAX_NESTING) {
@@ -109,7 +113,7 @@ pub fn extract(html: &str) -> HtmlDocument {
     }
     let page = Html::parse_document(html);
     let stats = gather_stats(&page);
-    let roots = content_roots(&page, &stats);
+    let roots = content_roots(&page, &stats, true);
 
     let meta_content = |s: &Selector| {
         page.select(s)
@@ -147,19 +151,24 @@ pub fn extract(html: &str) -> HtmlDocument {
             .find(|d| !d.is_empty())
     });
 
-    let mut writer = BlockWriter::default();
-    for root in &roots {
-        walk(*root, skip_h1.map(|h| h.id()), Some(&stats), &mut writer);
+    let skip_h1 = skip_h1.map(|h| h.id());
+    let write = |roots: &[ElementRef<'_>], stats: Option<&HashMap<NodeId, TextStats>>| {
+        let mut writer = BlockWriter::default();
+        for root in roots {
+            walk(*root, skip_h1, stats, &mut writer);
+        }
+        writer
+    };
+    let mut writer = write(&roots, Some(&stats));
+    if writer.out.chars().count() < MIN_ARTICLE_CHARS {
+        let retry = write(&content_roots(&page, &stats, false), Some(&stats));
+        if retry.out.len() > writer.out.len() {
+            writer = retry;
+        }
     }
     if writer.out.is_empty() {
         // The scoring found nothing readable: keep the whole page's text rather than none.
-        writer = BlockWriter::default();
-        walk(
-            content_root(&page),
-            skip_h1.map(|h| h.id()),
-            None,
-            &mut writer,
-        );
+        writer = write(&[content_root(&page)], None);
     }
     HtmlDocument {
         title,
@@ -362,7 +371,15 @@ fn gather_stats(page: &Html) -> HashMap<NodeId, TextStats> {
 /// (paragraphs score their parent fully, their grandparent half and the next a third, more for
 /// longer text and more commas, as Readability does) with its siblings that score nearly as
 /// well. Falls back to [`content_root`] when nothing scores.
-fn content_roots<'p>(page: &'p Html, stats: &HashMap<NodeId, TextStats>) -> Vec<ElementRef<'p>> {
+///
+/// With `strip_unlikely`, paragraphs inside furniture-classed containers do not score; themes
+/// that put `header` or `sidebar` in the classes of the wrapper around everything defeat that,
+/// so [`extract`] retries without it when the first answer is short, as Readability does.
+fn content_roots<'p>(
+    page: &'p Html,
+    stats: &HashMap<NodeId, TextStats>,
+    strip_unlikely: bool,
+) -> Vec<ElementRef<'p>> {
     static PARAGRAPHS: LazyLock<Selector> =
         LazyLock::new(|| selector("p, pre, td, blockquote, div"));
     static ARTICLE_BODY: LazyLock<Selector> =
@@ -383,10 +400,9 @@ fn content_roots<'p>(page: &'p Html, stats: &HashMap<NodeId, TextStats>) -> Vec<
             stats.get(&paragraph.id()).map_or(0, |s| s.chars)
         };
         if chars < 25
-            || paragraph
-                .ancestors()
-                .filter_map(ElementRef::wrap)
-                .any(|a| is_unlikely(a.value()) || role(a.value().name()) == Role::Skip)
+            || paragraph.ancestors().filter_map(ElementRef::wrap).any(|a| {
+                (strip_unlikely && is_unlikely(a.value())) || role(a.value().name()) == Role::Skip
+            })
         {
             continue;
         }
