@@ -832,6 +832,19 @@ mod tests {
     }
 
     #[test]
+    fn a_theme_wrapper_named_like_furniture_does_not_hide_the_article() {
+        // Regression (AEB page 0e014df6): the wrapper of the whole page had `header-style-2`
+        // and `penci_sidebar` in its classes, and the cookie notice came out as the article.
+        let long_story = STORY.repeat(4);
+        let html = format!(
+            "<html><body><div class=\"cookie\"><p>We use cookies, as you know, to improve \
+             things, sadly.</p></div><div class=\"wrapper header-style-2\"><div \
+             class=\"penci_sidebar\"><div class=\"post\">{long_story}</div></div></div></body></html>"
+        );
+        assert!(extract(&html).text.starts_with("The envoys met in Seoul"));
+    }
+
+    #[test]
     fn a_marked_article_body_is_the_content() {
         let html = format!(
             "<html><body><div class=\"promo\">{STORY}</div><div itemprop=\"articleBody\">\
