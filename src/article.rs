@@ -162,6 +162,8 @@ pub enum RejectReason {
     Unreadable,
     /// Bytes that are not valid in the encoding they are in.
     Encoding,
+    /// Compressed data (gzip, zstd) that does not decompress.
+    Corrupt,
     /// A symbolic link that was not followed (`input.follow_symlinks = false`).
     Symlink,
     /// A symbolic link that leads back into a directory being walked.
@@ -173,13 +175,14 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
-    pub const ALL: [RejectReason; 10] = [
+    pub const ALL: [RejectReason; 11] = [
         RejectReason::Empty,
         RejectReason::Binary,
         RejectReason::NoText,
         RejectReason::TooLarge,
         RejectReason::Unreadable,
         RejectReason::Encoding,
+        RejectReason::Corrupt,
         RejectReason::Symlink,
         RejectReason::SymlinkLoop,
         RejectReason::NotAFile,
@@ -195,6 +198,7 @@ impl RejectReason {
             RejectReason::TooLarge => "too_large",
             RejectReason::Unreadable => "unreadable",
             RejectReason::Encoding => "encoding",
+            RejectReason::Corrupt => "corrupt",
             RejectReason::Symlink => "symlink",
             RejectReason::SymlinkLoop => "symlink_loop",
             RejectReason::NotAFile => "not_a_file",

@@ -22,6 +22,7 @@
 pub mod article;
 pub mod config;
 pub mod decode;
+pub mod decompress;
 pub mod dedup;
 pub mod discover;
 pub mod error;

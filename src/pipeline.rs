@@ -9,6 +9,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -18,6 +19,7 @@ use crate::article::{
 };
 use crate::config::Plan;
 use crate::decode::{self, DecodeFailure};
+use crate::decompress::{self, DecompressFailure};
 use crate::dedup::{self, ContentHash, DedupIndex, MemoryIndex, Verdict};
 use crate::discover::{self, Discovered, Source};
 use crate::error::{Error, Result};
@@ -264,8 +266,35 @@ fn process(plan: &Plan, found: Discovered) -> Outcome {
         Err(error) => return reject(source, RejectReason::Unreadable, error.to_string(), 0),
     };
     let bytes_in = bytes.len() as u64;
-    let html_by_name = source
-        .path
+    let compression = decompress::detect(&bytes);
+    let bytes = match compression {
+        None => bytes,
+        Some(format) => match decompress::decompress(&bytes, format, plan.max_decompressed_bytes) {
+            Ok(expanded) => expanded,
+            Err(DecompressFailure::TooLarge { limit }) => {
+                let detail = format!(
+                    "{} data expands past input.max_decompressed_bytes = {limit}",
+                    format.extension()
+                );
+                return reject(source, RejectReason::TooLarge, detail, bytes_in);
+            }
+            Err(DecompressFailure::Corrupt(what)) => {
+                let detail = format!("{} data does not decompress: {what}", format.extension());
+                return reject(source, RejectReason::Corrupt, detail, bytes_in);
+            }
+        },
+    };
+    // `page.html.gz` is a page: the name that counts is the one under the compression's.
+    let mut name_path = source.path.as_path();
+    if let Some(format) = compression {
+        if name_path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case(format.extension()))
+        {
+            name_path = Path::new(name_path.file_stem().unwrap_or_default());
+        }
+    }
+    let html_by_name = name_path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| {

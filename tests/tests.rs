@@ -325,6 +325,47 @@ fn symlinks_are_reported_and_loops_and_fifos_never_hang() {
     assert_eq!(out.clean("d/link.txt")["text"], "Real text.");
 }
 
+#[test]
+fn gzip_and_zstd_files_are_read_by_their_bytes_and_bombs_and_corruption_rejected() {
+    use std::io::Write;
+    let gzip = |data: &[u8]| {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    };
+    let dir = Dir::new();
+    dir.file("seed.txt.gz", gzip(seed().as_bytes()));
+    dir.file(
+        "no-telling-name",
+        gzip(b"A plain story, gzipped under no name."),
+    );
+    let page = "<html><body><nav>Menu</nav><p>A page, compressed with zstd.</p></body></html>";
+    dir.file(
+        "page.html.zst",
+        zstd::encode_all(page.as_bytes(), 3).unwrap(),
+    );
+    dir.file("bomb.gz", gzip(&vec![b'a'; 1 << 20]));
+    let mut corrupt = gzip(b"Text that will not survive being cut in half, sadly.");
+    corrupt.truncate(corrupt.len() / 2);
+    dir.file("corrupt.gz", corrupt);
+    dir.config("ceiling.toml", "[input]\nmax_decompressed_bytes = 100000\n");
+    let out = dir.run("out", &["--config", "ceiling.toml"]);
+
+    assert_eq!(
+        out.clean("seed.txt.gz")["text"],
+        seed_expected("collapse")["text"]
+    );
+    assert_eq!(
+        out.clean("no-telling-name")["text"],
+        "A plain story, gzipped under no name."
+    );
+    let page = out.clean("page.html.zst");
+    assert_eq!(page["format"], "html");
+    assert_eq!(page["text"], "A page, compressed with zstd.");
+    assert_eq!(out.reject_reason("bomb.gz"), "too_large");
+    assert_eq!(out.reject_reason("corrupt.gz"), "corrupt");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pages and layouts
 

@@ -47,6 +47,8 @@ pub struct RawInput {
     pub follow_symlinks: bool,
     /// Larger files are rejected as `too_large`, never truncated.
     pub max_file_bytes: u64,
+    /// A gzip or zstd file that expands past this is rejected as `too_large`.
+    pub max_decompressed_bytes: u64,
     /// File extensions always parsed as whole HTML pages.
     pub html_extensions: Vec<String>,
 }
@@ -59,6 +61,7 @@ impl Default for RawInput {
             exclude: vec!["**/.*".to_string()],
             follow_symlinks: false,
             max_file_bytes: 64 * 1024 * 1024,
+            max_decompressed_bytes: 256 * 1024 * 1024,
             html_extensions: vec!["html".to_string(), "htm".to_string(), "xhtml".to_string()],
         }
     }

@@ -46,6 +46,7 @@ pub struct Plan {
     pub exclude: GlobSet,
     pub follow_symlinks: bool,
     pub max_file_bytes: u64,
+    pub max_decompressed_bytes: u64,
     /// Lower-case extensions (no dot) of files parsed as whole HTML pages.
     pub html_extensions: Vec<String>,
     /// The per-article stages, in the order they run.
@@ -197,6 +198,7 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
         exclude: exclude.unwrap_or_else(GlobSet::empty),
         follow_symlinks: raw.input.follow_symlinks,
         max_file_bytes: raw.input.max_file_bytes,
+        max_decompressed_bytes: raw.input.max_decompressed_bytes,
         html_extensions: raw
             .input
             .html_extensions

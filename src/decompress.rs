@@ -1,0 +1,132 @@
+//! Compressed inputs: gzip and zstd files, recognised by their bytes rather than their names.
+//!
+//! Crawlers save pages as `.gz` or `.zst`, and not always under a telling name. A compressed file
+//! is decompressed before decoding, through a ceiling (`input.max_decompressed_bytes`): a small
+//! file that would expand to gigabytes (a decompression bomb) is rejected with a reason instead of
+//! filling memory. Data that does not decompress is rejected as `corrupt`.
+
+use std::io::Read;
+
+/// A compression format scour reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    /// The file-name extension this format usually carries.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gz",
+            Compression::Zstd => "zst",
+        }
+    }
+}
+
+/// The format `bytes` are compressed in, by their magic number.
+pub fn detect(bytes: &[u8]) -> Option<Compression> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        Some(Compression::Gzip)
+    } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some(Compression::Zstd)
+    } else {
+        None
+    }
+}
+
+/// Why a compressed file could not be expanded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecompressFailure {
+    /// It expands past the ceiling.
+    TooLarge { limit: u64 },
+    /// The data is not valid for its format; the detail says what the decoder found.
+    Corrupt(String),
+}
+
+/// Decompresses `bytes`, stopping one byte past `limit`.
+pub fn decompress(
+    bytes: &[u8],
+    format: Compression,
+    limit: u64,
+) -> Result<Vec<u8>, DecompressFailure> {
+    let corrupt = |e: std::io::Error| DecompressFailure::Corrupt(format!("{e}"));
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize) + 1);
+    match format {
+        // Several gzip members in one file are one stream (what `cat a.gz b.gz` makes).
+        Compression::Gzip => flate2::read::MultiGzDecoder::new(bytes)
+            .take(limit + 1)
+            .read_to_end(&mut out)
+            .map_err(corrupt)?,
+        Compression::Zstd => zstd::stream::read::Decoder::new(bytes)
+            .map_err(corrupt)?
+            .take(limit + 1)
+            .read_to_end(&mut out)
+            .map_err(corrupt)?,
+    };
+    if out.len() as u64 > limit {
+        return Err(DecompressFailure::TooLarge { limit });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_and_zstd_round_trip() {
+        let text = "Seoul, Monday. Yonhap\n".repeat(100);
+        let gz = gzip(text.as_bytes());
+        assert_eq!(detect(&gz), Some(Compression::Gzip));
+        assert_eq!(
+            decompress(&gz, Compression::Gzip, 1 << 20).unwrap(),
+            text.as_bytes()
+        );
+        let zst = zstd::encode_all(text.as_bytes(), 3).unwrap();
+        assert_eq!(detect(&zst), Some(Compression::Zstd));
+        assert_eq!(
+            decompress(&zst, Compression::Zstd, 1 << 20).unwrap(),
+            text.as_bytes()
+        );
+    }
+
+    #[test]
+    fn concatenated_gzip_members_are_one_stream() {
+        let mut both = gzip(b"first ");
+        both.extend(gzip(b"second"));
+        assert_eq!(
+            decompress(&both, Compression::Gzip, 100).unwrap(),
+            b"first second"
+        );
+    }
+
+    #[test]
+    fn a_bomb_stops_at_the_ceiling() {
+        let bomb = gzip(&vec![b'a'; 10 << 20]);
+        assert!(bomb.len() < 100 << 10);
+        assert_eq!(
+            decompress(&bomb, Compression::Gzip, 1 << 20),
+            Err(DecompressFailure::TooLarge { limit: 1 << 20 })
+        );
+    }
+
+    #[test]
+    fn corrupt_data_is_reported() {
+        let mut gz = gzip(b"some text that compresses");
+        let middle = gz.len() / 2;
+        gz.truncate(middle);
+        assert!(matches!(
+            decompress(&gz, Compression::Gzip, 1 << 20),
+            Err(DecompressFailure::Corrupt(_))
+        ));
+        assert!(detect(b"plain text").is_none());
+    }
+}
