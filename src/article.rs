@@ -52,6 +52,8 @@ pub struct Article {
     pub captions: Vec<String>,
     /// Captions known before the caption stage runs (`<figcaption>` of an HTML page).
     pub known_captions: Vec<String>,
+    /// The page's address, when the input says.
+    pub url: Option<String>,
     pub stats: CleanStats,
 }
 
@@ -74,6 +76,7 @@ impl Article {
             text,
             captions: Vec::new(),
             known_captions: Vec::new(),
+            url: None,
             stats: CleanStats::default(),
         }
     }
@@ -95,6 +98,9 @@ pub struct CleanRecord<'a> {
     pub format: InputFormat,
     /// The encoding the bytes were in (`UTF-8`, `EUC-KR`, …).
     pub encoding: &'a str,
+    /// The page's address, when the input says (a JSON dump's `url` field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<&'a str>,
 }
 
 impl CleanRecord<'_> {
@@ -124,6 +130,10 @@ impl CleanRecord<'_> {
         json::write_str(out, self.format.code());
         out.extend_from_slice(b",\"encoding\":");
         json::write_str(out, self.encoding);
+        if let Some(url) = self.url {
+            out.extend_from_slice(b",\"url\":");
+            json::write_str(out, url);
+        }
         out.push(b'}');
     }
 }
@@ -164,6 +174,8 @@ pub enum RejectReason {
     Encoding,
     /// Compressed data (gzip, zstd) that does not decompress.
     Corrupt,
+    /// A record of a JSON dump that is not a JSON object (or a dump that is not JSON).
+    Malformed,
     /// A symbolic link that was not followed (`input.follow_symlinks = false`).
     Symlink,
     /// A symbolic link that leads back into a directory being walked.
@@ -175,7 +187,7 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
-    pub const ALL: [RejectReason; 11] = [
+    pub const ALL: [RejectReason; 12] = [
         RejectReason::Empty,
         RejectReason::Binary,
         RejectReason::NoText,
@@ -183,6 +195,7 @@ impl RejectReason {
         RejectReason::Unreadable,
         RejectReason::Encoding,
         RejectReason::Corrupt,
+        RejectReason::Malformed,
         RejectReason::Symlink,
         RejectReason::SymlinkLoop,
         RejectReason::NotAFile,
@@ -199,6 +212,7 @@ impl RejectReason {
             RejectReason::Unreadable => "unreadable",
             RejectReason::Encoding => "encoding",
             RejectReason::Corrupt => "corrupt",
+            RejectReason::Malformed => "malformed",
             RejectReason::Symlink => "symlink",
             RejectReason::SymlinkLoop => "symlink_loop",
             RejectReason::NotAFile => "not_a_file",
@@ -233,6 +247,7 @@ mod tests {
                 sha256: "ff",
                 format: InputFormat::Html,
                 encoding: "EUC-KR",
+                url: title.map(|_| "https://example.com/a?b=\"c\""),
             };
             let mut fast = Vec::new();
             record.write_json(&mut fast);

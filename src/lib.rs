@@ -29,6 +29,7 @@ pub mod error;
 pub mod json;
 pub mod output;
 pub mod pipeline;
+pub mod records;
 pub mod report;
 pub mod stages;
 pub mod swar;

@@ -24,8 +24,10 @@ use crate::dedup::{self, ContentHash, DedupIndex, MemoryIndex, Verdict};
 use crate::discover::{self, Discovered, Source};
 use crate::error::{Error, Result};
 use crate::output::Outputs;
+use crate::records;
 use crate::report::{Counts, InputTotals, Progress, Reporter, RunFacts, RunSummary};
-use crate::stages::{self, html};
+use crate::stages::markup::MarkupStage;
+use crate::stages::{self, Stage, header, html};
 
 /// A batch closes at this many files…
 const BATCH_FILES: usize = 512;
@@ -90,7 +92,7 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
                 }
             }
         });
-        let mut ready: Vec<Outcome> = Vec::new();
+        let mut ready: Vec<Vec<Outcome>> = Vec::new();
         loop {
             let batch = batches.recv().unwrap_or_default();
             if batch.is_empty() && ready.is_empty() {
@@ -103,7 +105,7 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
                         batch
                             .into_par_iter()
                             .map(|found| process(plan, found))
-                            .collect::<Vec<Outcome>>()
+                            .collect::<Vec<Vec<Outcome>>>()
                     },
                     || write_batch(plan, to_write, &mut index, &mut outputs, &mut summary),
                 )
@@ -154,14 +156,14 @@ struct Written {
 /// Decides duplicates and writes one batch, in input order.
 fn write_batch(
     plan: &Plan,
-    outcomes: Vec<Outcome>,
+    outcomes: Vec<Vec<Outcome>>,
     index: &mut MemoryIndex,
     outputs: &mut Outputs,
     summary: &mut RunSummary,
 ) -> Result<Written> {
     let mut written = Written { files: 0, bytes: 0 };
-    for outcome in outcomes {
-        written.files += 1;
+    written.files = outcomes.len() as u64;
+    for outcome in outcomes.into_iter().flatten() {
         match outcome {
             Outcome::Rejected {
                 source,
@@ -205,6 +207,7 @@ fn write_batch(
                             sha256: &sha256,
                             format: article.format,
                             encoding: cleaned.encoding,
+                            url: article.url.as_deref(),
                         };
                         outputs.clean.write_with(|line| record.write_json(line))?;
                     }
@@ -224,8 +227,9 @@ fn write_batch(
     Ok(written)
 }
 
-/// Reads, decodes, cleans and hashes one input. Never fails: a problem is a reject.
-fn process(plan: &Plan, found: Discovered) -> Outcome {
+/// Reads, decodes, cleans and hashes one input — one outcome per article it holds (a JSON dump
+/// holds many). Never fails: a problem is a reject.
+fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
     let source = match found {
         Discovered::File(source) => source,
         Discovered::Problem {
@@ -233,37 +237,74 @@ fn process(plan: &Plan, found: Discovered) -> Outcome {
             reason,
             detail,
         } => {
-            return Outcome::Rejected {
+            return vec![Outcome::Rejected {
                 source,
                 reason,
                 detail,
                 bytes_in: 0,
-            };
+            }];
         }
     };
-    let reject = |source: Source, reason, detail: String, bytes_in| Outcome::Rejected {
-        source: source.source,
-        reason,
-        detail,
-        bytes_in,
+    let loaded = match load(plan, &source) {
+        Ok(loaded) => loaded,
+        Err((reason, detail, bytes_in)) => {
+            return vec![Outcome::Rejected {
+                source: source.source,
+                reason,
+                detail,
+                bytes_in,
+            }];
+        }
     };
+    if loaded.json_dump {
+        return process_dump(plan, source.source, loaded);
+    }
+    let format = if loaded.html_by_name || html::looks_like_html_document(&loaded.text) {
+        InputFormat::Html
+    } else {
+        InputFormat::Text
+    };
+    let article = Article::new(format, loaded.text);
+    vec![clean(
+        plan,
+        source.source,
+        article,
+        loaded.encoding,
+        loaded.bytes_in,
+    )]
+}
+
+/// A file's text, ready for the stages.
+struct Loaded {
+    text: String,
+    encoding: &'static str,
+    bytes_in: u64,
+    /// Named like a page (`.html`, also under `.gz`).
+    html_by_name: bool,
+    /// Named like a JSON dump (`.jsonl`, also under `.gz`).
+    json_dump: bool,
+}
+
+/// Reads, decompresses and decodes a file, or says why it cannot be:
+/// `(reason, detail, bytes read)`.
+fn load(plan: &Plan, source: &Source) -> Result<Loaded, (RejectReason, String, u64)> {
     if source.size > plan.max_file_bytes {
         let detail = format!(
             "{} bytes is more than input.max_file_bytes = {}",
             source.size, plan.max_file_bytes
         );
-        return reject(source, RejectReason::TooLarge, detail, 0);
+        return Err((RejectReason::TooLarge, detail, 0));
     }
-    let bytes = match read_limited(&source, plan.max_file_bytes) {
+    let bytes = match read_limited(source, plan.max_file_bytes) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => {
             let detail = format!(
                 "grew past input.max_file_bytes = {} while being read",
                 plan.max_file_bytes
             );
-            return reject(source, RejectReason::TooLarge, detail, 0);
+            return Err((RejectReason::TooLarge, detail, 0));
         }
-        Err(error) => return reject(source, RejectReason::Unreadable, error.to_string(), 0),
+        Err(error) => return Err((RejectReason::Unreadable, error.to_string(), 0)),
     };
     let bytes_in = bytes.len() as u64;
     let compression = decompress::detect(&bytes);
@@ -276,11 +317,11 @@ fn process(plan: &Plan, found: Discovered) -> Outcome {
                     "{} data expands past input.max_decompressed_bytes = {limit}",
                     format.extension()
                 );
-                return reject(source, RejectReason::TooLarge, detail, bytes_in);
+                return Err((RejectReason::TooLarge, detail, bytes_in));
             }
             Err(DecompressFailure::Corrupt(what)) => {
                 let detail = format!("{} data does not decompress: {what}", format.extension());
-                return reject(source, RejectReason::Corrupt, detail, bytes_in);
+                return Err((RejectReason::Corrupt, detail, bytes_in));
             }
         },
     };
@@ -294,15 +335,15 @@ fn process(plan: &Plan, found: Discovered) -> Outcome {
             name_path = Path::new(name_path.file_stem().unwrap_or_default());
         }
     }
-    let html_by_name = name_path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| {
-            plan.html_extensions
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case(e))
-        });
-    let declared = decode::sniff_html_charset(&bytes).map(str::to_owned);
+    let extension = name_path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let named = |list: &[String]| list.iter().any(|e| e.eq_ignore_ascii_case(extension));
+    let html_by_name = named(&plan.html_extensions);
+    let json_dump = named(&plan.json_extensions);
+    let declared = if json_dump {
+        None
+    } else {
+        decode::sniff_html_charset(&bytes).map(str::to_owned)
+    };
     let decoded = match decode::decode(bytes, declared.as_deref()) {
         Ok(decoded) => decoded,
         Err(failure) => {
@@ -311,16 +352,129 @@ fn process(plan: &Plan, found: Discovered) -> Outcome {
                 DecodeFailure::Binary(what) => (RejectReason::Binary, what),
                 DecodeFailure::Encoding(what) => (RejectReason::Encoding, what),
             };
-            return reject(source, reason, detail, bytes_in);
+            return Err((reason, detail, bytes_in));
         }
     };
-    let text = normalize_line_endings(decoded.text);
-    let format = if html_by_name || html::looks_like_html_document(&text) {
-        InputFormat::Html
-    } else {
-        InputFormat::Text
+    Ok(Loaded {
+        text: normalize_line_endings(decoded.text),
+        encoding: decoded.encoding,
+        bytes_in,
+        html_by_name,
+        json_dump,
+    })
+}
+
+/// One outcome per record of a JSON dump, in record order. The file's bytes are counted once,
+/// on its first outcome.
+fn process_dump(plan: &Plan, file_source: String, loaded: Loaded) -> Vec<Outcome> {
+    let records = match records::split(&loaded.text, &plan.json_fields) {
+        Ok(records) => records,
+        Err(detail) => {
+            return vec![Outcome::Rejected {
+                source: file_source,
+                reason: RejectReason::Malformed,
+                detail,
+                bytes_in: loaded.bytes_in,
+            }];
+        }
     };
-    let mut article = Article::new(format, text);
+    if records.is_empty() {
+        return vec![Outcome::Rejected {
+            source: file_source,
+            reason: RejectReason::NoText,
+            detail: "the dump holds no records".into(),
+            bytes_in: loaded.bytes_in,
+        }];
+    }
+    let mut bytes_in = loaded.bytes_in;
+    let fields = &plan.json_fields;
+    // Titles from a field are cleaned as the configured markup stage cleans text.
+    let markup = plan
+        .stages
+        .iter()
+        .find_map(|stage| match stage {
+            Stage::Markup(markup) => Some(markup.clone()),
+            _ => None,
+        })
+        .unwrap_or(MarkupStage {
+            strip_tags: false,
+            decode_entities: false,
+        });
+    records
+        .into_iter()
+        .map(|record| {
+            let source = format!("{file_source}#{}", record.position);
+            let bytes = std::mem::take(&mut bytes_in);
+            let fields_found = match record.fields {
+                Ok(found) => found,
+                Err(detail) => {
+                    return Outcome::Rejected {
+                        source,
+                        reason: RejectReason::Malformed,
+                        detail,
+                        bytes_in: bytes,
+                    };
+                }
+            };
+            let article = match (fields_found.text, fields_found.html) {
+                (Some(text), _) => {
+                    let format = if html::looks_like_html_document(&text) {
+                        InputFormat::Html
+                    } else {
+                        InputFormat::Text
+                    };
+                    Article::new(format, normalize_line_endings(text))
+                }
+                (None, Some(html)) => Article::new(InputFormat::Html, html),
+                (None, None) => {
+                    let detail = format!(
+                        "no text or HTML field (looked for {} and {})",
+                        fields.text.join(", "),
+                        fields.html.join(", ")
+                    );
+                    return Outcome::Rejected {
+                        source,
+                        reason: RejectReason::NoText,
+                        detail,
+                        bytes_in: bytes,
+                    };
+                }
+            };
+            let mut outcome = clean(plan, source, article, loaded.encoding, bytes);
+            if let Outcome::Cleaned(cleaned) = &mut outcome {
+                // The record's own metadata wins over what the stages found in its text.
+                let article = &mut cleaned.article;
+                if let Some(title) = fields_found.title {
+                    article.title = header::clean_title(&title, &markup, &mut article.stats);
+                }
+                if let Some(date) = fields_found
+                    .date
+                    .as_deref()
+                    .and_then(header::normalize_date)
+                {
+                    article.date = Some(date);
+                }
+                article.url = fields_found.url;
+            }
+            outcome
+        })
+        .collect()
+}
+
+/// Runs the stages on one article and hashes it, or says why nothing is left.
+fn clean(
+    plan: &Plan,
+    source: String,
+    mut article: Article,
+    encoding: &'static str,
+    bytes_in: u64,
+) -> Outcome {
+    let reject = |source, reason, detail| Outcome::Rejected {
+        source,
+        reason,
+        detail,
+        bytes_in,
+    };
     let cleaned = catch_unwind(AssertUnwindSafe(|| {
         stages::run_all(&plan.stages, &mut article);
     }));
@@ -332,7 +486,7 @@ fn process(plan: &Plan, found: Discovered) -> Outcome {
             .unwrap_or_default();
         let detail =
             format!("scour failed while cleaning this file (a bug; please report): {message}");
-        return reject(source, RejectReason::Internal, detail, bytes_in);
+        return reject(source, RejectReason::Internal, detail);
     }
     if article.text.is_empty() {
         let detail = if article.captions.is_empty() {
@@ -343,14 +497,14 @@ fn process(plan: &Plan, found: Discovered) -> Outcome {
                 article.captions.len()
             )
         };
-        return reject(source, RejectReason::NoText, detail, bytes_in);
+        return reject(source, RejectReason::NoText, detail);
     }
     let sha256 = dedup::hash_text(&article.text);
     Outcome::Cleaned(Box::new(Cleaned {
-        source: source.source,
+        source,
         article,
         sha256,
-        encoding: decoded.encoding,
+        encoding,
         bytes_in,
     }))
 }

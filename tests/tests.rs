@@ -366,6 +366,63 @@ fn gzip_and_zstd_files_are_read_by_their_bytes_and_bombs_and_corruption_rejected
     assert_eq!(out.reject_reason("corrupt.gz"), "corrupt");
 }
 
+#[test]
+fn json_dumps_give_one_record_per_line_plain_gzipped_or_zstd() {
+    use std::io::Write;
+    let dir = Dir::new();
+    let lines = [
+        r#"{"url":"https://example.com/a","title":"First &amp; best","published":"2024-03-01T08:00:00Z","text":"The first story.<br>Second line."}"#,
+        "",
+        r#"{"url":"https://example.com/b","html":"<html><body><nav>Menu</nav><p>A page in a field.</p></body></html>"}"#,
+        "{not json",
+        r#"{"url":"https://example.com/c","title":"No body"}"#,
+        r#"{"text":"The first story.<br>Second line."}"#,
+    ];
+    let jsonl = lines.join("\n");
+    dir.file("crawl/items.jsonl", &jsonl);
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder
+        .write_all(b"{\"content\":\"Gzipped record.\"}\n")
+        .unwrap();
+    dir.file("crawl/more.jsonl.gz", encoder.finish().unwrap());
+    dir.file(
+        "crawl/zst.ndjson.zst",
+        zstd::encode_all(&b"{\"body\":\"Zstd record.\"}\n"[..], 3).unwrap(),
+    );
+    dir.file(
+        "crawl/array.json",
+        r#"[{"text":"Array one."},{"text":"Array two."}]"#,
+    );
+    let out = dir.run("out", &[]);
+
+    let first = out.clean("crawl/items.jsonl#1");
+    assert_eq!(first["title"], "First & best");
+    assert_eq!(first["date"], "2024-03-01T08:00:00");
+    assert_eq!(first["url"], "https://example.com/a");
+    assert_eq!(first["text"], "The first story.\nSecond line.");
+    let page = out.clean("crawl/items.jsonl#3");
+    assert_eq!(page["format"], "html");
+    assert_eq!(page["text"], "A page in a field.");
+    assert_eq!(out.reject_reason("crawl/items.jsonl#4"), "malformed");
+    assert_eq!(out.reject_reason("crawl/items.jsonl#5"), "no_text");
+    assert_eq!(out.duplicates[0]["source"], "crawl/items.jsonl#6");
+    assert_eq!(out.duplicates[0]["duplicate_of"], first["id"]);
+    assert_eq!(
+        out.clean("crawl/more.jsonl.gz#1")["text"],
+        "Gzipped record."
+    );
+    assert_eq!(out.clean("crawl/zst.ndjson.zst#1")["text"], "Zstd record.");
+    assert_eq!(out.clean("crawl/array.json#2")["text"], "Array two.");
+    // Every record once; the file's bytes counted once.
+    let counts = &out.report["counts"];
+    assert_eq!(counts["seen"], 9);
+    assert_eq!(out.sources().len(), 9);
+    assert!(
+        out.clean.iter().filter(|r| r.get("url").is_none()).count() >= 4,
+        "no url: no field"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pages and layouts
 

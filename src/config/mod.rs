@@ -51,6 +51,8 @@ pub struct RawInput {
     pub max_decompressed_bytes: u64,
     /// File extensions always parsed as whole HTML pages.
     pub html_extensions: Vec<String>,
+    /// Dump files holding many articles.
+    pub json: RawJson,
 }
 
 impl Default for RawInput {
@@ -63,6 +65,45 @@ impl Default for RawInput {
             max_file_bytes: 64 * 1024 * 1024,
             max_decompressed_bytes: 256 * 1024 * 1024,
             html_extensions: vec!["html".to_string(), "htm".to_string(), "xhtml".to_string()],
+            json: RawJson::default(),
+        }
+    }
+}
+
+fn strings(values: &[&str]) -> Vec<String> {
+    values.iter().map(|v| v.to_string()).collect()
+}
+
+/// `[input.json]`: JSON Lines and JSON array dumps, one article per record.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawJson {
+    /// Extensions of dump files (also under `.gz` / `.zst`).
+    pub extensions: Vec<String>,
+    /// Field names holding the article's text, in order of preference.
+    pub text_fields: Vec<String>,
+    /// Field names holding the article's HTML, used when no text field is there.
+    pub html_fields: Vec<String>,
+    pub title_fields: Vec<String>,
+    pub date_fields: Vec<String>,
+    pub url_fields: Vec<String>,
+}
+
+impl Default for RawJson {
+    fn default() -> Self {
+        RawJson {
+            extensions: strings(&["jsonl", "ndjson", "json"]),
+            text_fields: strings(&["text", "content", "body", "article", "articleBody"]),
+            html_fields: strings(&["html", "raw_html", "content_html", "page"]),
+            title_fields: strings(&["title", "headline"]),
+            date_fields: strings(&[
+                "date",
+                "published",
+                "published_at",
+                "datePublished",
+                "pubdate",
+            ]),
+            url_fields: strings(&["url", "link", "canonical_url"]),
         }
     }
 }

@@ -11,6 +11,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::{LoadedConfig, ProgressMode, RawConfig};
 use crate::error::{ConfigProblem, ConfigProblems};
+use crate::records::JsonFields;
 use crate::stages::Stage;
 use crate::stages::captions::{CaptionStage, CreditMatcher};
 use crate::stages::header::HeaderStage;
@@ -49,6 +50,9 @@ pub struct Plan {
     pub max_decompressed_bytes: u64,
     /// Lower-case extensions (no dot) of files parsed as whole HTML pages.
     pub html_extensions: Vec<String>,
+    /// Lower-case extensions (no dot) of JSON dump files, and the fields read from them.
+    pub json_extensions: Vec<String>,
+    pub json_fields: JsonFields,
     /// The per-article stages, in the order they run.
     pub stages: Vec<Stage>,
     pub dedup_exact: bool,
@@ -205,6 +209,20 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
             .iter()
             .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
             .collect(),
+        json_extensions: raw
+            .input
+            .json
+            .extensions
+            .iter()
+            .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
+            .collect(),
+        json_fields: JsonFields {
+            text: raw.input.json.text_fields.clone(),
+            html: raw.input.json.html_fields.clone(),
+            title: raw.input.json.title_fields.clone(),
+            date: raw.input.json.date_fields.clone(),
+            url: raw.input.json.url_fields.clone(),
+        },
         stages,
         dedup_exact: raw.dedup.exact,
         output_dir,

@@ -9,14 +9,14 @@ use regex::Regex;
 
 use super::markup::MarkupStage;
 use super::whitespace;
-use crate::article::{Article, InputFormat};
+use crate::article::{Article, CleanStats, InputFormat};
 
 /// Configuration of the header stage (`[header]`).
 #[derive(Debug, Clone)]
 pub struct HeaderStage {
     pattern: Regex,
     /// Titles are cleaned like the text: markup stripped, entities decoded.
-    markup: MarkupStage,
+    pub markup: MarkupStage,
 }
 
 impl HeaderStage {
@@ -46,16 +46,21 @@ impl HeaderStage {
             return;
         };
         if let Some(title) = captures.name("title") {
-            let raw = title.as_str();
-            let cleaned = self.markup.clean(raw, &mut article.stats);
-            let title = whitespace::normalize(cleaned.as_deref().unwrap_or(raw)).replace('\n', " ");
-            article.title = (!title.is_empty()).then_some(title);
+            article.title = clean_title(title.as_str(), &self.markup, &mut article.stats);
         }
         if let Some(date) = captures.name("date") {
             article.date = normalize_date(date.as_str());
         }
         article.text.drain(..end);
     }
+}
+
+/// A title cleaned like the text (markup stripped, entities decoded, white space collapsed) and
+/// on one line; `None` if nothing is left.
+pub fn clean_title(raw: &str, markup: &MarkupStage, stats: &mut CleanStats) -> Option<String> {
+    let cleaned = markup.clean(raw, stats);
+    let title = whitespace::normalize(cleaned.as_deref().unwrap_or(raw)).replace('\n', " ");
+    (!title.is_empty()).then_some(title)
 }
 
 /// Normalises a date as pages and scrapers write it to ISO 8601 `YYYY-MM-DDTHH:MM:SS`.

@@ -1,0 +1,174 @@
+//! Dump files that hold many articles: JSON Lines and JSON arrays, as Scrapy and
+//! requests-based crawlers write them.
+//!
+//! Each line of a `.jsonl` (or element of a `.json` array) is one article; its text or HTML and
+//! its metadata are found under configurable field names (`[input.json]`). A record's `source` is
+//! `path#N` with N its 1-based line (or array position), so records sort by file, then by
+//! position. One malformed line is that line's reject: the rest of the file is still read.
+
+use serde_json::{Map, Value};
+
+/// Field names to look for, in order of preference (`[input.json]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonFields {
+    pub text: Vec<String>,
+    pub html: Vec<String>,
+    pub title: Vec<String>,
+    pub date: Vec<String>,
+    pub url: Vec<String>,
+}
+
+/// What one record holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordFields {
+    pub text: Option<String>,
+    pub html: Option<String>,
+    pub title: Option<String>,
+    pub date: Option<String>,
+    pub url: Option<String>,
+}
+
+/// One record of a dump: its position and what it holds, or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpRecord {
+    /// 1-based line (JSON Lines) or array position (JSON array).
+    pub position: usize,
+    pub fields: Result<RecordFields, String>,
+}
+
+/// Splits a dump's text into records. `Err` means the whole file is unreadable as JSON (a
+/// `.json` array that does not parse), with the parser's line and column.
+pub fn split(text: &str, fields: &JsonFields) -> Result<Vec<DumpRecord>, String> {
+    if text.trim_start().starts_with('[') {
+        let values: Vec<Value> =
+            serde_json::from_str(text).map_err(|e| format!("not a JSON array of records: {e}"))?;
+        return Ok(values
+            .iter()
+            .enumerate()
+            .map(|(i, value)| DumpRecord {
+                position: i + 1,
+                fields: read_record(value, fields),
+            })
+            .collect());
+    }
+    Ok(text
+        .split('\n')
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| DumpRecord {
+            position: i + 1,
+            fields: serde_json::from_str::<Value>(line)
+                .map_err(|e| format!("line {} is not JSON: {e}", i + 1))
+                .and_then(|value| read_record(&value, fields)),
+        })
+        .collect())
+}
+
+fn read_record(value: &Value, fields: &JsonFields) -> Result<RecordFields, String> {
+    let Value::Object(object) = value else {
+        return Err(format!(
+            "a record must be a JSON object, not {}",
+            kind(value)
+        ));
+    };
+    let record = RecordFields {
+        text: first_string(object, &fields.text),
+        html: first_string(object, &fields.html),
+        title: first_string(object, &fields.title),
+        date: first_string(object, &fields.date),
+        url: first_string(object, &fields.url),
+    };
+    Ok(record)
+}
+
+/// The first of `names` that holds a non-empty string.
+fn first_string(object: &Map<String, Value>, names: &[String]) -> Option<String> {
+    names.iter().find_map(|name| match object.get(name) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        _ => None,
+    })
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> JsonFields {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect();
+        JsonFields {
+            text: names(&["text", "content", "body"]),
+            html: names(&["html"]),
+            title: names(&["title"]),
+            date: names(&["date", "published"]),
+            url: names(&["url"]),
+        }
+    }
+
+    #[test]
+    fn json_lines_give_one_record_per_line_and_malformed_lines_their_own_error() {
+        let text = "{\"url\":\"https://a\",\"title\":\"A\",\"text\":\"Body A\"}\n\n{broken\n{\"html\":\"<p>B</p>\",\"published\":\"2024-01-02\"}\n[1]\n";
+        let records = split(text, &fields()).unwrap();
+        let positions: Vec<usize> = records.iter().map(|r| r.position).collect();
+        assert_eq!(positions, [1, 3, 4, 5]);
+        let first = records[0].fields.as_ref().unwrap();
+        assert_eq!(first.text.as_deref(), Some("Body A"));
+        assert_eq!(first.url.as_deref(), Some("https://a"));
+        assert!(
+            records[1]
+                .fields
+                .as_ref()
+                .unwrap_err()
+                .starts_with("line 3 is not JSON")
+        );
+        assert_eq!(
+            records[2].fields.as_ref().unwrap().html.as_deref(),
+            Some("<p>B</p>")
+        );
+        assert_eq!(
+            records[2].fields.as_ref().unwrap().date.as_deref(),
+            Some("2024-01-02")
+        );
+        assert!(
+            records[3]
+                .fields
+                .as_ref()
+                .unwrap_err()
+                .contains("not an array")
+        );
+    }
+
+    #[test]
+    fn a_json_array_gives_one_record_per_element() {
+        let records = split(" [{\"content\":\"x\"},{\"body\":\"y\"}]", &fields()).unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(
+            records[1].fields.as_ref().unwrap().text.as_deref(),
+            Some("y")
+        );
+        assert!(
+            split("[{\"a\":1},", &fields())
+                .unwrap_err()
+                .contains("line 1")
+        );
+    }
+
+    #[test]
+    fn empty_fields_are_skipped_for_the_next_name() {
+        let records = split("{\"text\":\"  \",\"content\":\"real\"}", &fields()).unwrap();
+        assert_eq!(
+            records[0].fields.as_ref().unwrap().text.as_deref(),
+            Some("real")
+        );
+    }
+}
