@@ -174,8 +174,11 @@ pub enum RejectReason {
     Encoding,
     /// Compressed data (gzip, zstd) that does not decompress.
     Corrupt,
-    /// A record of a JSON dump that is not a JSON object (or a dump that is not JSON).
+    /// A record of a dump that cannot be read (a JSON line that is not an object, a broken
+    /// WARC record).
     Malformed,
+    /// A WARC response that is not an article: an unsuccessful status or a non-text payload.
+    NotArticle,
     /// A symbolic link that was not followed (`input.follow_symlinks = false`).
     Symlink,
     /// A symbolic link that leads back into a directory being walked.
@@ -187,7 +190,7 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
-    pub const ALL: [RejectReason; 12] = [
+    pub const ALL: [RejectReason; 13] = [
         RejectReason::Empty,
         RejectReason::Binary,
         RejectReason::NoText,
@@ -196,6 +199,7 @@ impl RejectReason {
         RejectReason::Encoding,
         RejectReason::Corrupt,
         RejectReason::Malformed,
+        RejectReason::NotArticle,
         RejectReason::Symlink,
         RejectReason::SymlinkLoop,
         RejectReason::NotAFile,
@@ -213,6 +217,7 @@ impl RejectReason {
             RejectReason::Encoding => "encoding",
             RejectReason::Corrupt => "corrupt",
             RejectReason::Malformed => "malformed",
+            RejectReason::NotArticle => "not_article",
             RejectReason::Symlink => "symlink",
             RejectReason::SymlinkLoop => "symlink_loop",
             RejectReason::NotAFile => "not_a_file",

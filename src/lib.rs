@@ -33,6 +33,7 @@ pub mod records;
 pub mod report;
 pub mod stages;
 pub mod swar;
+pub mod warc_dump;
 
 pub use config::Plan;
 pub use error::Error;

@@ -28,6 +28,7 @@ use crate::records;
 use crate::report::{Counts, InputTotals, Progress, Reporter, RunFacts, RunSummary};
 use crate::stages::markup::MarkupStage;
 use crate::stages::{self, Stage, header, html};
+use crate::warc_dump;
 
 /// A batch closes at this many files…
 const BATCH_FILES: usize = 512;
@@ -256,6 +257,9 @@ fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
             }];
         }
     };
+    if let Some(archive) = loaded.warc {
+        return process_warc(plan, source.source, archive, loaded.bytes_in);
+    }
     if loaded.json_dump {
         return process_dump(plan, source.source, loaded);
     }
@@ -283,6 +287,8 @@ struct Loaded {
     html_by_name: bool,
     /// Named like a JSON dump (`.jsonl`, also under `.gz`).
     json_dump: bool,
+    /// A WARC archive's bytes: its payloads are decoded one by one, each with its own charset.
+    warc: Option<Vec<u8>>,
 }
 
 /// Reads, decompresses and decodes a file, or says why it cannot be:
@@ -339,6 +345,16 @@ fn load(plan: &Plan, source: &Source) -> Result<Loaded, (RejectReason, String, u
     let named = |list: &[String]| list.iter().any(|e| e.eq_ignore_ascii_case(extension));
     let html_by_name = named(&plan.html_extensions);
     let json_dump = named(&plan.json_extensions);
+    if extension.eq_ignore_ascii_case("warc") || warc_dump::looks_like_warc(&bytes) {
+        return Ok(Loaded {
+            text: String::new(),
+            encoding: "",
+            bytes_in,
+            html_by_name,
+            json_dump,
+            warc: Some(bytes),
+        });
+    }
     let declared = if json_dump {
         None
     } else {
@@ -347,11 +363,7 @@ fn load(plan: &Plan, source: &Source) -> Result<Loaded, (RejectReason, String, u
     let decoded = match decode::decode(bytes, declared.as_deref()) {
         Ok(decoded) => decoded,
         Err(failure) => {
-            let (reason, detail) = match failure {
-                DecodeFailure::Empty => (RejectReason::Empty, "no bytes".to_string()),
-                DecodeFailure::Binary(what) => (RejectReason::Binary, what),
-                DecodeFailure::Encoding(what) => (RejectReason::Encoding, what),
-            };
+            let (reason, detail) = decode_failure(failure);
             return Err((reason, detail, bytes_in));
         }
     };
@@ -361,7 +373,73 @@ fn load(plan: &Plan, source: &Source) -> Result<Loaded, (RejectReason, String, u
         bytes_in,
         html_by_name,
         json_dump,
+        warc: None,
     })
+}
+
+fn decode_failure(failure: DecodeFailure) -> (RejectReason, String) {
+    match failure {
+        DecodeFailure::Empty => (RejectReason::Empty, "no bytes".to_string()),
+        DecodeFailure::Binary(what) => (RejectReason::Binary, what),
+        DecodeFailure::Encoding(what) => (RejectReason::Encoding, what),
+    }
+}
+
+/// One outcome per HTTP response of a WARC archive, in record order; the file's bytes are
+/// counted once, on its first outcome.
+fn process_warc(plan: &Plan, file_source: String, archive: Vec<u8>, bytes_in: u64) -> Vec<Outcome> {
+    let pages = warc_dump::pages(&archive, plan.max_decompressed_bytes);
+    if pages.is_empty() {
+        return vec![Outcome::Rejected {
+            source: file_source,
+            reason: RejectReason::NoText,
+            detail: "the archive holds no response records".into(),
+            bytes_in,
+        }];
+    }
+    let mut bytes_in = bytes_in;
+    pages
+        .into_iter()
+        .map(|page| {
+            let source = format!("{file_source}#{}", page.position);
+            let bytes = std::mem::take(&mut bytes_in);
+            let reject = |source, (reason, detail)| Outcome::Rejected {
+                source,
+                reason,
+                detail,
+                bytes_in: bytes,
+            };
+            let payload = match page.payload {
+                Ok(payload) => payload,
+                Err(why) => return reject(source, why),
+            };
+            let declared = payload
+                .charset
+                .clone()
+                .or_else(|| decode::sniff_html_charset(&payload.body).map(str::to_owned));
+            let decoded = match decode::decode(payload.body, declared.as_deref()) {
+                Ok(decoded) => decoded,
+                Err(failure) => return reject(source, decode_failure(failure)),
+            };
+            let text = normalize_line_endings(decoded.text);
+            let format = if payload.html || html::looks_like_html_document(&text) {
+                InputFormat::Html
+            } else {
+                InputFormat::Text
+            };
+            let mut outcome = clean(
+                plan,
+                source,
+                Article::new(format, text),
+                decoded.encoding,
+                bytes,
+            );
+            if let Outcome::Cleaned(cleaned) = &mut outcome {
+                cleaned.article.url = page.url;
+            }
+            outcome
+        })
+        .collect()
 }
 
 /// One outcome per record of a JSON dump, in record order. The file's bytes are counted once,

@@ -423,6 +423,91 @@ fn json_dumps_give_one_record_per_line_plain_gzipped_or_zstd() {
     );
 }
 
+/// A WARC record as crawlers write it.
+fn warc_record(kind: &str, uri: &str, id: usize, block: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Target-URI: {uri}\r\nWARC-Date: 2024-11-06T01:02:03Z\r\nWARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-{id:012}>\r\nContent-Length: {}\r\n\r\n",
+        block.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(block);
+    out.extend_from_slice(b"\r\n\r\n");
+    out
+}
+
+#[test]
+fn warc_responses_become_articles_with_their_url_and_charset() {
+    use std::io::Write;
+    let page = "<html><head><title>Ferry resumes</title></head><body><nav>Menu</nav>\
+                <p>Ferries resumed on Wednesday, the operator said.</p></body></html>";
+    let korean = encoding_rs::EUC_KR.encode(KOREAN).0;
+    let mut korean_response =
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=euc-kr\r\n\r\n".to_vec();
+    korean_response.extend_from_slice(&korean);
+    let records = [
+        warc_record("warcinfo", "", 1, b"software: test"),
+        warc_record(
+            "request",
+            "https://n.example/ferry",
+            2,
+            b"GET /ferry HTTP/1.1\r\n\r\n",
+        ),
+        warc_record(
+            "response",
+            "https://n.example/ferry",
+            3,
+            format!("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{page}")
+                .as_bytes(),
+        ),
+        warc_record("response", "https://n.example/ko", 4, &korean_response),
+        warc_record(
+            "response",
+            "https://n.example/logo.png",
+            5,
+            b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\x89PNG",
+        ),
+        warc_record(
+            "response",
+            "https://n.example/gone",
+            6,
+            b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\nNo.",
+        ),
+    ];
+    let dir = Dir::new();
+    dir.file("crawl.warc", records.concat());
+    // A .warc.gz is gzip member per record, as wget and Heritrix write it.
+    let mut gz = Vec::new();
+    for record in &records[2..4] {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(record).unwrap();
+        gz.extend(encoder.finish().unwrap());
+    }
+    dir.file("later/crawl.warc.gz", gz);
+    let out = dir.run("out", &[]);
+
+    let ferry = out.clean("crawl.warc#3");
+    assert_eq!(ferry["format"], "html");
+    assert_eq!(ferry["url"], "https://n.example/ferry");
+    assert_eq!(
+        ferry["text"],
+        "Ferries resumed on Wednesday, the operator said."
+    );
+    let korean = out.clean("crawl.warc#4");
+    assert_eq!(korean["text"], KOREAN);
+    assert_eq!(korean["encoding"], "EUC-KR");
+    assert_eq!(out.reject_reason("crawl.warc#5"), "not_article");
+    assert_eq!(out.reject_reason("crawl.warc#6"), "not_article");
+    let duplicates: Vec<&str> = out
+        .duplicates
+        .iter()
+        .map(|d| d["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        duplicates,
+        ["later/crawl.warc.gz#1", "later/crawl.warc.gz#2"]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pages and layouts
 
