@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Turns directories of scraped articles into clean, de-duplicated JSONL.
 #[derive(Debug, Parser)]
@@ -54,4 +54,26 @@ pub struct RunArgs {
     /// Replace the outputs of an earlier run in a non-empty output directory.
     #[arg(long)]
     pub force: bool,
+
+    /// Compress the record files (clean.jsonl.zst, …). Replaces output.compression.
+    #[arg(long, value_name = "KIND")]
+    pub compress: Option<Compress>,
+}
+
+/// `--compress` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Compress {
+    None,
+    Zstd,
+    Gzip,
+}
+
+impl From<Compress> for scour::config::OutputCompression {
+    fn from(value: Compress) -> Self {
+        match value {
+            Compress::None => scour::config::OutputCompression::None,
+            Compress::Zstd => scour::config::OutputCompression::Zstd,
+            Compress::Gzip => scour::config::OutputCompression::Gzip,
+        }
+    }
 }

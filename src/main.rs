@@ -41,6 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 threads: args.threads,
                 no_progress: args.no_progress,
                 force: args.force,
+                compression: args.compress.map(Into::into),
             };
             let plan = plan::build(loaded.as_ref(), &overrides).map_err(scour::Error::from)?;
             let reporter = progress::TerminalReporter::new(plan.progress);

@@ -12,89 +12,324 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::config::OutputCompression;
 use crate::error::{Error, Result};
 use crate::report::RunSummary;
 
-pub const CLEAN_FILE: &str = "clean.jsonl";
-pub const DUPLICATES_FILE: &str = "duplicates.jsonl";
-pub const REJECTS_FILE: &str = "rejects.jsonl";
+/// The three record files, by stem: `clean.jsonl`, or `clean-00000.jsonl.zst` when rotated and
+/// compressed.
+pub const CLEAN: &str = "clean";
+pub const DUPLICATES: &str = "duplicates";
+pub const REJECTS: &str = "rejects";
 pub const REPORT_FILE: &str = "report.json";
 const TEMP_PREFIX: &str = ".scour-tmp-";
 
-/// One JSONL file being written.
+/// How the record files are written (`[output]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputFormat {
+    pub compression: OutputCompression,
+    /// Start a new numbered file after this many records (0: never).
+    pub max_records_per_file: u64,
+    /// Start a new numbered file before this many uncompressed bytes are exceeded (0: never).
+    pub max_bytes_per_file: u64,
+    /// zstd compresses on this many threads of its own, so compressing never serialises a run.
+    pub threads: usize,
+}
+
+impl OutputFormat {
+    fn rotates(&self) -> bool {
+        self.max_records_per_file > 0 || self.max_bytes_per_file > 0
+    }
+
+    /// The name of part `part` of the file with this stem.
+    fn file_name(&self, stem: &str, part: u32) -> String {
+        let extension = match self.compression {
+            OutputCompression::None => "",
+            OutputCompression::Zstd => ".zst",
+            OutputCompression::Gzip => ".gz",
+        };
+        if self.rotates() {
+            format!("{stem}-{part:05}.jsonl{extension}")
+        } else {
+            format!("{stem}.jsonl{extension}")
+        }
+    }
+}
+
+impl Default for OutputFormat {
+    fn default() -> Self {
+        OutputFormat {
+            compression: OutputCompression::None,
+            max_records_per_file: 0,
+            max_bytes_per_file: 0,
+            threads: 1,
+        }
+    }
+}
+
+/// Whether `name` is one of the files a run writes (for `--force` to remove, and nothing else).
+fn is_output_name(name: &str) -> bool {
+    if name == REPORT_FILE {
+        return true;
+    }
+    let Some((stem, rest)) = name.split_once('.') else {
+        return false;
+    };
+    let stem = stem
+        .rsplit_once('-')
+        .filter(|(_, part)| part.len() == 5 && part.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(stem, |(stem, _)| stem);
+    [CLEAN, DUPLICATES, REJECTS].contains(&stem)
+        && ["jsonl", "jsonl.zst", "jsonl.gz"].contains(&rest)
+}
+
+/// Where records go: a plain or compressing stream over a buffered file.
+enum Sink {
+    Plain(BufWriter<File>),
+    Zstd(zstd::stream::write::Encoder<'static, BufWriter<File>>),
+    Gzip(GzipBlocks),
+}
+
+/// gzip compressed in parallel: the stream is cut into 1 MiB blocks, each compressed as its own
+/// gzip member on the worker pool and written in order. Concatenated members are one valid gzip
+/// file (RFC 1952) that gzip, Python and Hugging Face `datasets` read whole; at level 6 one core
+/// compresses only about 11 MB/s, which would otherwise serialise the run.
+struct GzipBlocks {
+    file: BufWriter<File>,
+    block: Vec<u8>,
+    pending: Vec<Vec<u8>>,
+    /// Blocks gathered before compressing them together.
+    batch: usize,
+}
+
+const GZIP_BLOCK: usize = 1 << 20;
+
+impl GzipBlocks {
+    fn write_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            let room = GZIP_BLOCK - self.block.len();
+            let (now, later) = bytes.split_at(room.min(bytes.len()));
+            self.block.extend_from_slice(now);
+            bytes = later;
+            if self.block.len() == GZIP_BLOCK {
+                let full = std::mem::replace(&mut self.block, Vec::with_capacity(GZIP_BLOCK));
+                self.pending.push(full);
+                if self.pending.len() >= self.batch {
+                    self.flush_pending()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn flush_pending(&mut self) -> io::Result<()> {
+        use rayon::prelude::*;
+        let members: Vec<io::Result<Vec<u8>>> = self
+            .pending
+            .par_iter()
+            .map(|block| {
+                let mut encoder = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(block.len() / 3),
+                    flate2::Compression::new(6),
+                );
+                encoder.write_all(block)?;
+                encoder.finish()
+            })
+            .collect();
+        self.pending.clear();
+        for member in members {
+            self.file.write_all(&member?)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<BufWriter<File>> {
+        if !self.block.is_empty() {
+            let last = std::mem::take(&mut self.block);
+            self.pending.push(last);
+        }
+        self.flush_pending()?;
+        Ok(self.file)
+    }
+}
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Sink::Plain(_) => "Sink::Plain",
+            Sink::Zstd(_) => "Sink::Zstd",
+            Sink::Gzip(_) => "Sink::Gzip",
+        })
+    }
+}
+
+impl Sink {
+    fn open(path: &Path, format: &OutputFormat) -> io::Result<Sink> {
+        let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
+        Ok(match format.compression {
+            OutputCompression::None => Sink::Plain(file),
+            OutputCompression::Zstd => {
+                let mut encoder = zstd::stream::write::Encoder::new(file, 3)?;
+                // Always in zstd's multithreaded mode, even with one worker: its output does not
+                // depend on the number of workers, while the single-threaded mode's differs.
+                encoder.multithread(format.threads.max(1) as u32)?;
+                Sink::Zstd(encoder)
+            }
+            OutputCompression::Gzip => Sink::Gzip(GzipBlocks {
+                file,
+                block: Vec::with_capacity(GZIP_BLOCK),
+                pending: Vec::new(),
+                batch: 2 * format.threads.max(1),
+            }),
+        })
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.write_all(bytes),
+            Sink::Zstd(w) => w.write_all(bytes),
+            Sink::Gzip(w) => w.write_all(bytes),
+        }
+    }
+
+    /// Ends the stream and syncs the file, so the rename that follows publishes whole data.
+    fn finish(self) -> io::Result<()> {
+        let buffered = match self {
+            Sink::Plain(w) => w,
+            Sink::Zstd(w) => w.finish()?,
+            Sink::Gzip(w) => w.finish()?,
+        };
+        let file = buffered.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()
+    }
+}
+
+/// One kind of record file being written, rotated into numbered parts when configured.
 #[derive(Debug)]
 pub struct JsonlWriter {
-    file: BufWriter<File>,
-    temp_path: PathBuf,
-    final_name: &'static str,
+    stem: &'static str,
+    format: OutputFormat,
+    temp_dir: PathBuf,
+    sink: Option<Sink>,
+    part: u32,
+    part_records: u64,
+    part_bytes: u64,
+    /// Parts written so far: (temporary path, final name).
+    parts: Vec<(PathBuf, String)>,
     line: Vec<u8>,
     pub records: u64,
+    /// Uncompressed bytes written.
     pub bytes: u64,
 }
 
 impl JsonlWriter {
-    fn create(temp_dir: &Path, final_name: &'static str) -> Result<JsonlWriter> {
-        let temp_path = temp_dir.join(final_name);
-        let file = File::create(&temp_path).map_err(|source| Error::Output {
-            path: temp_path.clone(),
-            source,
-        })?;
-        Ok(JsonlWriter {
-            file: BufWriter::with_capacity(1 << 20, file),
-            temp_path,
-            final_name,
+    fn create(temp_dir: &Path, stem: &'static str, format: OutputFormat) -> Result<JsonlWriter> {
+        let mut writer = JsonlWriter {
+            stem,
+            format,
+            temp_dir: temp_dir.to_path_buf(),
+            sink: None,
+            part: 0,
+            part_records: 0,
+            part_bytes: 0,
+            parts: Vec::new(),
             line: Vec::with_capacity(16 * 1024),
             records: 0,
             bytes: 0,
-        })
+        };
+        writer.open_part()?;
+        Ok(writer)
+    }
+
+    fn open_part(&mut self) -> Result<()> {
+        let name = self.format.file_name(self.stem, self.part);
+        let path = self.temp_dir.join(&name);
+        let sink = Sink::open(&path, &self.format).map_err(|source| Error::Output {
+            path: path.clone(),
+            source,
+        })?;
+        self.sink = Some(sink);
+        self.parts.push((path, name));
+        self.part_records = 0;
+        self.part_bytes = 0;
+        Ok(())
+    }
+
+    fn close_part(&mut self) -> Result<()> {
+        if let Some(sink) = self.sink.take() {
+            let path = self
+                .parts
+                .last()
+                .map(|(p, _)| p.clone())
+                .unwrap_or_default();
+            sink.finish()
+                .map_err(|source| Error::Output { path, source })?;
+        }
+        Ok(())
     }
 
     /// Appends one record as one line.
     pub fn write<T: Serialize>(&mut self, record: &T) -> Result<()> {
-        self.line.clear();
-        // Serialising our own record types into memory cannot fail.
-        serde_json::to_writer(&mut self.line, record)
-            .map_err(|e| self.error(io::Error::other(e)))?;
-        self.line.push(b'\n');
-        self.file.write_all(&self.line).map_err(|e| self.error(e))?;
-        self.records += 1;
-        self.bytes += self.line.len() as u64;
-        Ok(())
+        self.write_with(|line| {
+            // Serialising our own record types into memory cannot fail.
+            let _ = serde_json::to_writer(line, record);
+        })
     }
 
     /// Appends one line that `fill` writes (for records with a faster writer than serde's).
     pub fn write_with(&mut self, fill: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
-        self.line.clear();
-        fill(&mut self.line);
-        self.line.push(b'\n');
-        self.file.write_all(&self.line).map_err(|e| self.error(e))?;
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        fill(&mut line);
+        line.push(b'\n');
+        let result = self.write_line(&line);
+        self.line = line;
+        result
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> Result<()> {
+        let format = self.format;
+        let full = self.part_records > 0
+            && ((format.max_records_per_file > 0
+                && self.part_records >= format.max_records_per_file)
+                || (format.max_bytes_per_file > 0
+                    && self.part_bytes + line.len() as u64 > format.max_bytes_per_file));
+        if full {
+            self.close_part()?;
+            self.part += 1;
+            self.open_part()?;
+        }
+        let path = || {
+            self.parts
+                .last()
+                .map(|(p, _)| p.clone())
+                .unwrap_or_default()
+        };
+        let sink = self.sink.as_mut().ok_or_else(|| Error::Output {
+            path: path(),
+            source: io::Error::other("output already finished"),
+        })?;
+        if let Err(source) = sink.write_all(line) {
+            return Err(Error::Output {
+                path: path(),
+                source,
+            });
+        }
         self.records += 1;
-        self.bytes += self.line.len() as u64;
+        self.part_records += 1;
+        self.bytes += line.len() as u64;
+        self.part_bytes += line.len() as u64;
         Ok(())
     }
 
-    fn error(&self, source: io::Error) -> Error {
-        Error::Output {
-            path: self.temp_path.clone(),
-            source,
-        }
-    }
-
-    /// Flushes and syncs the file, so the rename that follows publishes whole data.
-    fn finish(self) -> Result<(PathBuf, &'static str)> {
-        let file = self.file.into_inner().map_err(|e| Error::Output {
-            path: self.temp_path.clone(),
-            source: e.into_error(),
-        })?;
-        file.sync_all().map_err(|source| Error::Output {
-            path: self.temp_path.clone(),
-            source,
-        })?;
-        Ok((self.temp_path, self.final_name))
+    /// Ends the last part; returns every part as (temporary path, final name).
+    fn finish(mut self) -> Result<Vec<(PathBuf, String)>> {
+        self.close_part()?;
+        Ok(self.parts)
     }
 }
 
-/// The three JSONL outputs of a run in progress.
+/// The three record outputs of a run in progress.
 #[derive(Debug)]
 pub struct Outputs {
     dir: PathBuf,
@@ -106,7 +341,7 @@ pub struct Outputs {
 
 impl Outputs {
     /// Prepares `dir`: refuses a non-empty one unless `force`, removes what a killed run left.
-    pub fn create(dir: &Path, force: bool) -> Result<Outputs> {
+    pub fn create(dir: &Path, force: bool, format: OutputFormat) -> Result<Outputs> {
         let io_error = |path: &Path| {
             let path = path.to_path_buf();
             move |source| Error::Output { path, source }
@@ -129,8 +364,16 @@ impl Outputs {
                     path: dir.to_path_buf(),
                 });
             }
-            for name in [REPORT_FILE, CLEAN_FILE, DUPLICATES_FILE, REJECTS_FILE] {
-                let path = dir.join(name);
+            // The report first: without it, what remains no longer looks like a complete run.
+            let mut previous: Vec<PathBuf> = Vec::new();
+            for entry in fs::read_dir(dir).map_err(io_error(dir))? {
+                let entry = entry.map_err(io_error(dir))?;
+                if is_output_name(&entry.file_name().to_string_lossy()) {
+                    previous.push(entry.path());
+                }
+            }
+            previous.sort_by_key(|path| !path.ends_with(REPORT_FILE));
+            for path in previous {
                 match fs::remove_file(&path) {
                     Ok(()) => {}
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -142,9 +385,9 @@ impl Outputs {
         fs::create_dir(&temp_dir).map_err(io_error(&temp_dir))?;
         Ok(Outputs {
             dir: dir.to_path_buf(),
-            clean: JsonlWriter::create(&temp_dir, CLEAN_FILE)?,
-            duplicates: JsonlWriter::create(&temp_dir, DUPLICATES_FILE)?,
-            rejects: JsonlWriter::create(&temp_dir, REJECTS_FILE)?,
+            clean: JsonlWriter::create(&temp_dir, CLEAN, format)?,
+            duplicates: JsonlWriter::create(&temp_dir, DUPLICATES, format)?,
+            rejects: JsonlWriter::create(&temp_dir, REJECTS, format)?,
             temp_dir,
         })
     }
@@ -156,15 +399,19 @@ impl Outputs {
     /// Publishes the run: data files first, `report.json` last.
     pub fn finish(self, summary: &mut RunSummary) -> Result<()> {
         summary.bytes.output = self.clean.bytes;
-        for name in [CLEAN_FILE, DUPLICATES_FILE, REJECTS_FILE, REPORT_FILE] {
-            summary
-                .outputs
-                .insert(name, self.dir.join(name).display().to_string());
-        }
         let mut published = Vec::new();
         for writer in [self.clean, self.duplicates, self.rejects] {
-            published.push(writer.finish()?);
+            published.extend(writer.finish()?);
         }
+        for (_, name) in &published {
+            summary
+                .outputs
+                .insert(name.clone(), self.dir.join(name).display().to_string());
+        }
+        summary.outputs.insert(
+            REPORT_FILE.to_string(),
+            self.dir.join(REPORT_FILE).display().to_string(),
+        );
         let report_path = self.temp_dir.join(REPORT_FILE);
         let mut report = serde_json::to_vec_pretty(summary).map_err(|e| Error::Output {
             path: report_path.clone(),
@@ -172,7 +419,7 @@ impl Outputs {
         })?;
         report.push(b'\n');
         write_synced(&report_path, &report)?;
-        published.push((report_path, REPORT_FILE));
+        published.push((report_path, REPORT_FILE.to_string()));
 
         for (temp_path, name) in published {
             let final_path = self.dir.join(name);
@@ -212,12 +459,12 @@ mod tests {
     fn nothing_is_visible_until_finish() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let mut outputs = Outputs::create(&out, false).unwrap();
+        let mut outputs = Outputs::create(&out, false, OutputFormat::default()).unwrap();
         outputs.clean.write(&serde_json::json!({"a": 1})).unwrap();
-        assert!(!out.join(CLEAN_FILE).exists());
+        assert!(!out.join("clean.jsonl").exists());
         outputs.finish(&mut RunSummary::default()).unwrap();
         assert_eq!(
-            fs::read_to_string(out.join(CLEAN_FILE)).unwrap(),
+            fs::read_to_string(out.join("clean.jsonl")).unwrap(),
             "{\"a\":1}\n"
         );
         assert!(out.join(REPORT_FILE).exists());
@@ -232,13 +479,68 @@ mod tests {
     fn a_non_empty_directory_needs_force_and_a_killed_runs_leftovers_do_not_count() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir(dir.path().join(".scour-tmp-1")).unwrap();
-        Outputs::create(dir.path(), false).unwrap();
+        Outputs::create(dir.path(), false, OutputFormat::default()).unwrap();
         fs::write(dir.path().join(REPORT_FILE), "{}").unwrap();
+        fs::write(dir.path().join("clean-00003.jsonl.zst"), "old").unwrap();
+        fs::write(dir.path().join("clean-notes.txt"), "the user's").unwrap();
         assert!(matches!(
-            Outputs::create(dir.path(), false),
+            Outputs::create(dir.path(), false, OutputFormat::default()),
             Err(Error::OutputNotEmpty { .. })
         ));
-        Outputs::create(dir.path(), true).unwrap();
+        Outputs::create(dir.path(), true, OutputFormat::default()).unwrap();
         assert!(!dir.path().join(REPORT_FILE).exists());
+        assert!(!dir.path().join("clean-00003.jsonl.zst").exists());
+        assert!(
+            dir.path().join("clean-notes.txt").exists(),
+            "only scour's outputs are removed"
+        );
+    }
+
+    #[test]
+    fn rotated_compressed_parts_hold_every_record_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let format = OutputFormat {
+            compression: OutputCompression::Zstd,
+            max_records_per_file: 2,
+            max_bytes_per_file: 0,
+            threads: 2,
+        };
+        let mut outputs = Outputs::create(dir.path(), false, format).unwrap();
+        for i in 0..5 {
+            outputs.clean.write(&serde_json::json!({ "i": i })).unwrap();
+        }
+        outputs.finish(&mut RunSummary::default()).unwrap();
+        let mut all = String::new();
+        for part in 0..3 {
+            let name = format!("clean-{part:05}.jsonl.zst");
+            let bytes = fs::read(dir.path().join(&name)).unwrap();
+            all.push_str(&String::from_utf8(zstd::decode_all(&bytes[..]).unwrap()).unwrap());
+        }
+        assert_eq!(
+            all,
+            "{\"i\":0}\n{\"i\":1}\n{\"i\":2}\n{\"i\":3}\n{\"i\":4}\n"
+        );
+        assert!(!dir.path().join("clean-00003.jsonl.zst").exists());
+        assert!(dir.path().join("rejects-00000.jsonl.zst").exists());
+    }
+
+    #[test]
+    fn output_names_are_recognised_exactly() {
+        for name in [
+            "clean.jsonl",
+            "rejects-00012.jsonl.gz",
+            "duplicates.jsonl.zst",
+            "report.json",
+        ] {
+            assert!(is_output_name(name), "{name}");
+        }
+        for name in [
+            "clean.txt",
+            "clean-notes.jsonl",
+            "clean-1.jsonl",
+            "myclean.jsonl",
+        ] {
+            assert!(!is_output_name(name), "{name}");
+        }
     }
 }

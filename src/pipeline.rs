@@ -64,7 +64,7 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
             threads: plan.threads,
             message: e.to_string(),
         })?;
-    let mut outputs = Outputs::create(&plan.output_dir, plan.force)?;
+    let mut outputs = Outputs::create(&plan.output_dir, plan.force, plan.output_format)?;
     let skip_dir = outputs.dir().canonicalize().ok();
 
     let totals = reporter.wants_totals().then(|| {

@@ -97,6 +97,7 @@ pub struct RunSummary {
     pub cleaning: CleanStats,
     /// Distinct contents in the dedup set at the end.
     pub distinct_texts: u64,
-    pub outputs: BTreeMap<&'static str, String>,
+    /// Every file written, by name, with its path.
+    pub outputs: BTreeMap<String, String>,
     pub run: RunFacts,
 }

@@ -712,6 +712,72 @@ fn every_input_is_accounted_for_exactly_once() {
     assert_eq!(ids.len(), out.clean.len(), "ids are unique");
 }
 
+#[test]
+fn compressed_and_rotated_output_holds_the_same_records_in_the_same_order() {
+    let dir = Dir::new();
+    varied_corpus(&dir, 120);
+    let plain = dir.run("plain", &[]);
+    let output = dir.run_raw("zstd", &["--compress", "zstd", "--threads", "2"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let zstd_bytes = std::fs::read(dir.path().join("zstd/clean.jsonl.zst")).unwrap();
+    assert_eq!(zstd::decode_all(&zstd_bytes[..]).unwrap(), plain.bytes[0]);
+    for compression in ["zstd", "gzip"] {
+        let name = |threads: &str| format!("{compression}-threads-{threads}");
+        for threads in ["1", "3"] {
+            let output = dir.run_raw(
+                &name(threads),
+                &["--compress", compression, "--threads", threads],
+            );
+            assert!(output.status.success());
+        }
+        let extension = if compression == "zstd" { "zst" } else { "gz" };
+        let read = |threads| {
+            std::fs::read(
+                dir.path()
+                    .join(name(threads))
+                    .join(format!("clean.jsonl.{extension}")),
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            read("1"),
+            read("3"),
+            "{compression} output differs between thread counts"
+        );
+    }
+
+    dir.config(
+        "rotate.toml",
+        "[output]\ncompression = \"gzip\"\nmax_records_per_file = 25\n",
+    );
+    let output = dir.run_raw("rotated", &["--config", "rotate.toml"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut joined = Vec::new();
+    for part in 0.. {
+        let path = dir.path().join(format!("rotated/clean-{part:05}.jsonl.gz"));
+        let Ok(bytes) = std::fs::read(&path) else {
+            break;
+        };
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+            .unwrap();
+        assert!(util::jsonl(&text).len() <= 25);
+        joined.extend(text);
+    }
+    assert_eq!(
+        joined, plain.bytes[0],
+        "the parts concatenate to the unrotated file"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Configuration and command line
 

@@ -232,17 +232,34 @@ impl Default for RawDedup {
     }
 }
 
+/// Compression of the record files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputCompression {
+    None,
+    Zstd,
+    Gzip,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawOutput {
     /// Where `clean.jsonl` and friends go; relative to the configuration file's directory.
     pub dir: String,
+    pub compression: OutputCompression,
+    /// Rotate into numbered files after this many records; 0 never.
+    pub max_records_per_file: u64,
+    /// Rotate into numbered files before this many (uncompressed) bytes; 0 never.
+    pub max_bytes_per_file: u64,
 }
 
 impl Default for RawOutput {
     fn default() -> Self {
         RawOutput {
             dir: "out".to_string(),
+            compression: OutputCompression::None,
+            max_records_per_file: 0,
+            max_bytes_per_file: 0,
         }
     }
 }

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::{LoadedConfig, ProgressMode, RawConfig};
+use super::{LoadedConfig, OutputCompression, ProgressMode, RawConfig};
 use crate::error::{ConfigProblem, ConfigProblems};
+use crate::output::OutputFormat;
 use crate::records::JsonFields;
 use crate::stages::Stage;
 use crate::stages::captions::{CaptionStage, CreditMatcher};
@@ -28,6 +29,7 @@ pub struct Overrides {
     pub threads: Option<usize>,
     pub no_progress: bool,
     pub force: bool,
+    pub compression: Option<OutputCompression>,
 }
 
 /// One directory (or file) to read.
@@ -57,6 +59,7 @@ pub struct Plan {
     pub stages: Vec<Stage>,
     pub dedup_exact: bool,
     pub output_dir: PathBuf,
+    pub output_format: OutputFormat,
     /// Resolved: never 0.
     pub threads: usize,
     pub progress: ProgressMode,
@@ -168,6 +171,9 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
     if overrides.no_progress {
         raw.run.progress = ProgressMode::Never;
     }
+    if let Some(compression) = overrides.compression {
+        raw.output.compression = compression;
+    }
 
     if !problems.is_empty() {
         return Err(ConfigProblems(problems));
@@ -226,6 +232,12 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
         stages,
         dedup_exact: raw.dedup.exact,
         output_dir,
+        output_format: OutputFormat {
+            compression: raw.output.compression,
+            max_records_per_file: raw.output.max_records_per_file,
+            max_bytes_per_file: raw.output.max_bytes_per_file,
+            threads,
+        },
         threads,
         progress: raw.run.progress,
         force: overrides.force,
@@ -356,6 +368,7 @@ mod tests {
             threads: Some(3),
             no_progress: true,
             force: true,
+            compression: None,
         };
         let plan = build(
             Some(&loaded("[run]\nthreads = 1\n", dir.path())),
