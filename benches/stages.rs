@@ -83,6 +83,9 @@ fn write_clean_record_json(bencher: Bencher) {
         format: InputFormat::Text,
         encoding: "UTF-8",
         url: None,
+        author: None,
+        language: None,
+        site_name: None,
     };
     let mut line = Vec::with_capacity(16 * 1024);
     bencher.bench_local(|| {

@@ -54,6 +54,10 @@ pub struct Article {
     pub known_captions: Vec<String>,
     /// The page's address, when the input says.
     pub url: Option<String>,
+    /// Metadata a page declares.
+    pub author: Option<String>,
+    pub language: Option<String>,
+    pub site_name: Option<String>,
     pub stats: CleanStats,
 }
 
@@ -77,6 +81,9 @@ impl Article {
             captions: Vec::new(),
             known_captions: Vec::new(),
             url: None,
+            author: None,
+            language: None,
+            site_name: None,
             stats: CleanStats::default(),
         }
     }
@@ -98,9 +105,17 @@ pub struct CleanRecord<'a> {
     pub format: InputFormat,
     /// The encoding the bytes were in (`UTF-8`, `EUC-KR`, …).
     pub encoding: &'a str,
-    /// The page's address, when the input says (a JSON dump's `url` field).
+    /// The page's address, when the input says (a dump's `url` field, a WARC target URI, a
+    /// page's canonical link). Absent, like the fields below, when unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<&'a str>,
+    /// The language a page declares (`<html lang>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_name: Option<&'a str>,
 }
 
 impl CleanRecord<'_> {
@@ -130,9 +145,16 @@ impl CleanRecord<'_> {
         json::write_str(out, self.format.code());
         out.extend_from_slice(b",\"encoding\":");
         json::write_str(out, self.encoding);
-        if let Some(url) = self.url {
-            out.extend_from_slice(b",\"url\":");
-            json::write_str(out, url);
+        for (name, value) in [
+            (&b",\"url\":"[..], self.url),
+            (&b",\"author\":"[..], self.author),
+            (&b",\"language\":"[..], self.language),
+            (&b",\"site_name\":"[..], self.site_name),
+        ] {
+            if let Some(value) = value {
+                out.extend_from_slice(name);
+                json::write_str(out, value);
+            }
         }
         out.push(b'}');
     }
@@ -253,6 +275,9 @@ mod tests {
                 format: InputFormat::Html,
                 encoding: "EUC-KR",
                 url: title.map(|_| "https://example.com/a?b=\"c\""),
+                author: title.map(|_| "Kang"),
+                language: None,
+                site_name: title.map(|_| "Site"),
             };
             let mut fast = Vec::new();
             record.write_json(&mut fast);

@@ -209,6 +209,9 @@ fn write_batch(
                             format: article.format,
                             encoding: cleaned.encoding,
                             url: article.url.as_deref(),
+                            author: article.author.as_deref(),
+                            language: article.language.as_deref(),
+                            site_name: article.site_name.as_deref(),
                         };
                         outputs.clean.write_with(|line| record.write_json(line))?;
                     }

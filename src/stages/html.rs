@@ -27,6 +27,14 @@ pub struct HtmlDocument {
     pub text: String,
     /// Text of every `<figcaption>`, in document order (also in `text`, each its own block).
     pub captions: Vec<String>,
+    /// `meta[name=author]`, `article:author`, or an element marked `rel=author` / `itemprop=author`.
+    pub author: Option<String>,
+    /// The declared language: `<html lang>` or `og:locale`.
+    pub language: Option<String>,
+    /// `og:site_name`.
+    pub site_name: Option<String>,
+    /// `<link rel=canonical>` or `og:url`.
+    pub url: Option<String>,
 }
 
 /// True when `text` is clearly a whole HTML document rather than a scraped text file with stray
@@ -71,6 +79,16 @@ static ARTICLE: LazyLock<Selector> = LazyLock::new(|| selector("article"));
 static MAIN: LazyLock<Selector> = LazyLock::new(|| selector("main"));
 static BODY: LazyLock<Selector> = LazyLock::new(|| selector("body"));
 static TIME: LazyLock<Selector> = LazyLock::new(|| selector("time[datetime]"));
+static AUTHOR_META: LazyLock<Selector> = LazyLock::new(|| {
+    selector(r#"meta[name="author"], meta[property="article:author"], meta[name="byl"]"#)
+});
+static AUTHOR_ELEMENT: LazyLock<Selector> =
+    LazyLock::new(|| selector(r#"[rel="author"], [itemprop="author"]"#));
+static SITE_NAME: LazyLock<Selector> =
+    LazyLock::new(|| selector(r#"meta[property="og:site_name"]"#));
+static CANONICAL: LazyLock<Selector> = LazyLock::new(|| selector(r#"link[rel="canonical"]"#));
+static OG_URL: LazyLock<Selector> = LazyLock::new(|| selector(r#"meta[property="og:url"]"#));
+static OG_LOCALE: LazyLock<Selector> = LazyLock::new(|| selector(r#"meta[property="og:locale"]"#));
 static DATE_META: LazyLock<Vec<Selector>> = LazyLock::new(|| {
     [
         r#"meta[property="article:published_time"]"#,
@@ -170,11 +188,34 @@ pub fn extract(html: &str) -> HtmlDocument {
         // The scoring found nothing readable: keep the whole page's text rather than none.
         writer = write(&[content_root(&page)], None);
     }
+    let author = meta_content(&AUTHOR_META).or_else(|| {
+        page.select(&AUTHOR_ELEMENT)
+            .map(|a| collapse_whitespace(&element_text(a)))
+            .find(|a| !a.is_empty() && a.chars().count() <= 100)
+    });
+    let language = page
+        .root_element()
+        .value()
+        .attr("lang")
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .or_else(|| meta_content(&OG_LOCALE));
+    let url = page
+        .select(&CANONICAL)
+        .filter_map(|l| l.value().attr("href"))
+        .map(|h| h.trim().to_string())
+        .find(|h| !h.is_empty())
+        .or_else(|| meta_content(&OG_URL));
     HtmlDocument {
         title,
         date,
         text: writer.out,
         captions: writer.captions,
+        author,
+        language,
+        site_name: meta_content(&SITE_NAME),
+        url,
     }
 }
 
@@ -716,6 +757,10 @@ impl HtmlStage {
         article.date = page.date.as_deref().and_then(super::header::normalize_date);
         article.text = page.text;
         article.known_captions = page.captions;
+        article.author = page.author;
+        article.language = page.language;
+        article.site_name = page.site_name;
+        article.url = article.url.take().or(page.url);
     }
 }
 
@@ -750,6 +795,24 @@ mod tests {
         assert_eq!(
             extract(&page("<p>Body.</p>")).title.as_deref(),
             Some("Site title")
+        );
+    }
+
+    #[test]
+    fn metadata_author_language_site_and_url() {
+        let html = "<html lang=\"ko\"><head><meta name=\"author\" content=\" Kang Seung-woo \">\
+                    <meta property=\"og:site_name\" content=\"The Korea Times\">\
+                    <link rel=\"canonical\" href=\"https://example.com/a\"></head>\
+                    <body><p>Text.</p></body></html>";
+        let doc = extract(html);
+        assert_eq!(doc.author.as_deref(), Some("Kang Seung-woo"));
+        assert_eq!(doc.language.as_deref(), Some("ko"));
+        assert_eq!(doc.site_name.as_deref(), Some("The Korea Times"));
+        assert_eq!(doc.url.as_deref(), Some("https://example.com/a"));
+        let bare = extract("<html><body><p>Text.</p></body></html>");
+        assert_eq!(
+            (bare.author, bare.language, bare.site_name, bare.url),
+            (None, None, None, None)
         );
     }
 
