@@ -29,6 +29,8 @@ pub struct Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Discovered {
     File(Source),
+    /// Part of a large JSON Lines dump, read by the walker so it streams through the run.
+    Chunk(crate::records::DumpChunk),
     Problem {
         source: String,
         reason: RejectReason,
@@ -51,7 +53,7 @@ pub fn walk<'p>(
 pub fn count(plan: &Plan, skip_dir: Option<PathBuf>) -> (u64, u64) {
     walk(plan, skip_dir).fold((0, 0), |(files, bytes), found| match found {
         Discovered::File(source) => (files + 1, bytes + source.size),
-        Discovered::Problem { .. } => (files + 1, bytes),
+        Discovered::Problem { .. } | Discovered::Chunk(_) => (files + 1, bytes),
     })
 }
 
@@ -196,6 +198,7 @@ mod tests {
         walk(plan, None)
             .map(|d| match d {
                 Discovered::File(s) => s.source,
+                Discovered::Chunk(c) => c.source,
                 Discovered::Problem { source, reason, .. } => {
                     format!("{source} ({})", reason.code())
                 }

@@ -33,7 +33,7 @@ use crate::warc_dump;
 /// A batch closes at this many files…
 const BATCH_FILES: usize = 512;
 /// …or this many input bytes, whichever comes first, bounding memory for large files.
-const BATCH_BYTES: u64 = 64 * 1024 * 1024;
+const BATCH_BYTES: u64 = 16 * 1024 * 1024;
 
 /// How one input ended, before dedup.
 enum Outcome {
@@ -85,7 +85,7 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
         // dropped, the walker's next send fails, and it stops.
         let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Discovered>>(2);
         scope.spawn(move || {
-            let mut walk = discover::walk(plan, skip_dir);
+            let mut walk = discover::walk(plan, skip_dir).flat_map(|found| expand(plan, found));
             loop {
                 let batch = next_batch(&mut walk);
                 if batch.is_empty() || sender.send(batch).is_err() {
@@ -135,13 +135,85 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
     Ok(summary)
 }
 
+/// Large JSON Lines dumps become a stream of chunks of whole lines, read here on the walker's
+/// thread so that no dump is ever whole in memory; everything else passes through.
+fn expand(plan: &Plan, found: Discovered) -> Box<dyn Iterator<Item = Discovered> + Send + '_> {
+    let Discovered::File(source) = found else {
+        return Box::new(std::iter::once(found));
+    };
+    if source.size <= plan.json_stream_above_bytes || !streams_by_name(plan, &source.path) {
+        return Box::new(std::iter::once(Discovered::File(source)));
+    }
+    let reader = match open_decompressed(&source.path) {
+        Ok(reader) => reader,
+        Err(error) => {
+            return Box::new(std::iter::once(Discovered::Problem {
+                source: source.source,
+                reason: RejectReason::Unreadable,
+                detail: error.to_string(),
+            }));
+        }
+    };
+    let chunk_bytes = usize::try_from(plan.json_stream_above_bytes)
+        .unwrap_or(usize::MAX)
+        .min(4 << 20);
+    let file_source = source.source.clone();
+    let chunks = records::ChunkReader::new(reader, source.source, chunk_bytes, source.size);
+    Box::new(chunks.map(move |chunk| match chunk {
+        Ok(chunk) => Discovered::Chunk(chunk),
+        Err((line, error)) => Discovered::Problem {
+            source: format!("{file_source}#{line}"),
+            reason: RejectReason::Corrupt,
+            detail: format!("reading stopped here: {error}"),
+        },
+    }))
+}
+
+/// JSON Lines dumps (not `.json`, which may be one array) by name, under any compression.
+fn streams_by_name(plan: &Plan, path: &Path) -> bool {
+    let mut name = path;
+    if let Some(extension) = name.extension().and_then(|e| e.to_str()) {
+        if ["gz", "zst"]
+            .iter()
+            .any(|c| extension.eq_ignore_ascii_case(c))
+        {
+            name = Path::new(name.file_stem().unwrap_or_default());
+        }
+    }
+    name.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        !e.eq_ignore_ascii_case("json")
+            && plan
+                .json_extensions
+                .iter()
+                .any(|j| j.eq_ignore_ascii_case(e))
+    })
+}
+
+/// A buffered reader of a file's contents, decompressed as its first bytes say.
+fn open_decompressed(path: &Path) -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
+    use std::io::{BufRead, BufReader};
+    let mut file = BufReader::with_capacity(1 << 20, File::open(path)?);
+    let head = file.fill_buf()?;
+    Ok(match decompress::detect(head) {
+        None => Box::new(file),
+        Some(decompress::Compression::Gzip) => {
+            Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(file)))
+        }
+        Some(decompress::Compression::Zstd) => Box::new(BufReader::new(
+            zstd::stream::read::Decoder::with_buffer(file)?,
+        )),
+    })
+}
+
 fn next_batch(walk: &mut impl Iterator<Item = Discovered>) -> Vec<Discovered> {
     let mut batch = Vec::with_capacity(BATCH_FILES);
     let mut bytes = 0;
     while batch.len() < BATCH_FILES && bytes < BATCH_BYTES {
         let Some(found) = walk.next() else { break };
-        if let Discovered::File(source) = &found {
-            bytes += source.size;
+        match &found {
+            Discovered::File(source) => bytes += source.size,
+            Discovered::Chunk(chunk) => bytes += chunk.bytes.len() as u64,
+            Discovered::Problem { .. } => {}
         }
         batch.push(found);
     }
@@ -236,6 +308,7 @@ fn write_batch(
 fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
     let source = match found {
         Discovered::File(source) => source,
+        Discovered::Chunk(chunk) => return process_chunk(plan, chunk),
         Discovered::Problem {
             source,
             reason,
@@ -448,26 +521,77 @@ fn process_warc(plan: &Plan, file_source: String, archive: Vec<u8>, bytes_in: u6
 /// One outcome per record of a JSON dump, in record order. The file's bytes are counted once,
 /// on its first outcome.
 fn process_dump(plan: &Plan, file_source: String, loaded: Loaded) -> Vec<Outcome> {
-    let records = match records::split(&loaded.text, &plan.json_fields) {
+    process_records(
+        plan,
+        file_source,
+        &loaded.text,
+        loaded.encoding,
+        loaded.bytes_in,
+        1,
+    )
+}
+
+/// A streamed piece of a large JSON Lines dump: its records, numbered from its first line.
+fn process_chunk(plan: &Plan, chunk: records::DumpChunk) -> Vec<Outcome> {
+    let first = format!("{}#{}", chunk.source, chunk.first_line);
+    match decode::decode(chunk.bytes, None) {
+        Ok(decoded) => {
+            let text = normalize_line_endings(decoded.text);
+            process_records(
+                plan,
+                chunk.source,
+                &text,
+                decoded.encoding,
+                chunk.bytes_in,
+                chunk.first_line,
+            )
+        }
+        Err(failure) => {
+            let (reason, detail) = decode_failure(failure);
+            vec![Outcome::Rejected {
+                source: first,
+                reason,
+                detail: format!("the lines from here to the next chunk: {detail}"),
+                bytes_in: chunk.bytes_in,
+            }]
+        }
+    }
+}
+
+/// One outcome per record of dump text whose first line is `first_line`.
+fn process_records(
+    plan: &Plan,
+    file_source: String,
+    text: &str,
+    encoding: &'static str,
+    bytes_in: u64,
+    first_line: usize,
+) -> Vec<Outcome> {
+    let records = match records::split_from(text, &plan.json_fields, first_line) {
         Ok(records) => records,
         Err(detail) => {
             return vec![Outcome::Rejected {
                 source: file_source,
                 reason: RejectReason::Malformed,
                 detail,
-                bytes_in: loaded.bytes_in,
+                bytes_in,
             }];
         }
     };
     if records.is_empty() {
+        let source = if first_line == 1 {
+            file_source
+        } else {
+            format!("{file_source}#{first_line}")
+        };
         return vec![Outcome::Rejected {
-            source: file_source,
+            source,
             reason: RejectReason::NoText,
-            detail: "the dump holds no records".into(),
-            bytes_in: loaded.bytes_in,
+            detail: "no records (only blank lines)".into(),
+            bytes_in,
         }];
     }
-    let mut bytes_in = loaded.bytes_in;
+    let mut bytes_in = bytes_in;
     let fields = &plan.json_fields;
     // Titles from a field are cleaned as the configured markup stage cleans text.
     let markup = plan
@@ -521,7 +645,7 @@ fn process_dump(plan: &Plan, file_source: String, loaded: Loaded) -> Vec<Outcome
                     };
                 }
             };
-            let mut outcome = clean(plan, source, article, loaded.encoding, bytes);
+            let mut outcome = clean(plan, source, article, encoding, bytes);
             if let Outcome::Cleaned(cleaned) = &mut outcome {
                 // The record's own metadata wins over what the stages found in its text.
                 let article = &mut cleaned.article;

@@ -39,6 +39,15 @@ pub struct DumpRecord {
 /// Splits a dump's text into records. `Err` means the whole file is unreadable as JSON (a
 /// `.json` array that does not parse), with the parser's line and column.
 pub fn split(text: &str, fields: &JsonFields) -> Result<Vec<DumpRecord>, String> {
+    split_from(text, fields, 1)
+}
+
+/// [`split`] for text whose first line is line `first_line` of its file (a streamed chunk).
+pub fn split_from(
+    text: &str,
+    fields: &JsonFields,
+    first_line: usize,
+) -> Result<Vec<DumpRecord>, String> {
     if text.trim_start().starts_with('[') {
         let values: Vec<Value> =
             serde_json::from_str(text).map_err(|e| format!("not a JSON array of records: {e}"))?;
@@ -56,12 +65,97 @@ pub fn split(text: &str, fields: &JsonFields) -> Result<Vec<DumpRecord>, String>
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(i, line)| DumpRecord {
-            position: i + 1,
+            position: first_line + i,
             fields: serde_json::from_str::<Value>(line)
-                .map_err(|e| format!("line {} is not JSON: {e}", i + 1))
+                .map_err(|e| format!("line {} is not JSON: {e}", first_line + i))
                 .and_then(|value| read_record(&value, fields)),
         })
         .collect())
+}
+
+/// A piece of a large JSON Lines dump: whole lines, and the number of the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpChunk {
+    /// The dump file's source.
+    pub source: String,
+    pub first_line: usize,
+    pub bytes: Vec<u8>,
+    /// File bytes to account for (all of them on the first chunk, none on the others).
+    pub bytes_in: u64,
+}
+
+/// Reads a JSON Lines dump as chunks of about `chunk_bytes` of whole lines, so that a dump of
+/// any size goes through the run in bounded memory.
+pub struct ChunkReader {
+    reader: Box<dyn std::io::BufRead + Send>,
+    source: String,
+    next_line: usize,
+    chunk_bytes: usize,
+    bytes_in: u64,
+    done: bool,
+}
+
+impl std::fmt::Debug for ChunkReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChunkReader")
+            .field("source", &self.source)
+            .field("next_line", &self.next_line)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChunkReader {
+    pub fn new(
+        reader: Box<dyn std::io::BufRead + Send>,
+        source: String,
+        chunk_bytes: usize,
+        bytes_in: u64,
+    ) -> ChunkReader {
+        ChunkReader {
+            reader,
+            source,
+            next_line: 1,
+            chunk_bytes: chunk_bytes.max(1),
+            bytes_in,
+            done: false,
+        }
+    }
+}
+
+impl Iterator for ChunkReader {
+    /// A chunk, or the line at which reading failed and why.
+    type Item = Result<DumpChunk, (usize, std::io::Error)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let first_line = self.next_line;
+        let mut bytes = Vec::with_capacity(self.chunk_bytes + 1024);
+        // A chunk of blank lines only would be a reject the unstreamed file never has: such
+        // lines join the next chunk instead.
+        while !self.done
+            && (bytes.len() < self.chunk_bytes || bytes.iter().all(u8::is_ascii_whitespace))
+        {
+            match self.reader.read_until(b'\n', &mut bytes) {
+                Ok(0) => self.done = true,
+                Ok(_) => self.next_line += 1,
+                Err(error) => {
+                    self.done = true;
+                    return Some(Err((self.next_line, error)));
+                }
+            }
+        }
+        if bytes.is_empty() || (first_line > 1 && bytes.iter().all(u8::is_ascii_whitespace)) {
+            return None;
+        }
+        Some(Ok(DumpChunk {
+            source: self.source.clone(),
+            first_line,
+            bytes,
+            bytes_in: std::mem::take(&mut self.bytes_in),
+        }))
+    }
 }
 
 fn read_record(value: &Value, fields: &JsonFields) -> Result<RecordFields, String> {
@@ -161,6 +255,32 @@ mod tests {
                 .unwrap_err()
                 .contains("line 1")
         );
+    }
+
+    #[test]
+    fn chunks_hold_whole_lines_and_number_them() {
+        let text: String = (1..=10)
+            .map(|i| format!("{{\"text\":\"line {i}\"}}\n"))
+            .collect();
+        let reader = Box::new(std::io::Cursor::new(text.clone().into_bytes()));
+        let chunks: Vec<DumpChunk> = ChunkReader::new(reader, "d.jsonl".into(), 40, 99)
+            .map(Result::unwrap)
+            .collect();
+        assert!(chunks.len() > 2);
+        assert_eq!(chunks[0].bytes_in, 99);
+        assert!(chunks[1..].iter().all(|c| c.bytes_in == 0));
+        let mut positions = Vec::new();
+        for chunk in &chunks {
+            assert!(chunk.bytes.ends_with(b"\n"));
+            let records = split_from(
+                std::str::from_utf8(&chunk.bytes).unwrap(),
+                &fields(),
+                chunk.first_line,
+            )
+            .unwrap();
+            positions.extend(records.iter().map(|r| r.position));
+        }
+        assert_eq!(positions, (1..=10).collect::<Vec<_>>());
     }
 
     #[test]

@@ -423,6 +423,37 @@ fn json_dumps_give_one_record_per_line_plain_gzipped_or_zstd() {
     );
 }
 
+#[test]
+fn large_json_lines_dumps_stream_in_chunks_with_the_same_result() {
+    use std::io::Write;
+    let dir = Dir::new();
+    let mut jsonl = String::new();
+    for i in 1..=300 {
+        match i % 50 {
+            7 => jsonl.push_str("{broken\n"),
+            9 => jsonl.push('\n'),
+            _ => jsonl.push_str(&format!(
+                "{{\"url\":\"https://e.example/{i}\",\"text\":\"Story number {}, told at some length so the dump grows.\"}}\n",
+                i % 120
+            )),
+        }
+    }
+    dir.file("dumps/big.jsonl", &jsonl);
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(jsonl.as_bytes()).unwrap();
+    dir.file("dumps/big2.jsonl.gz", encoder.finish().unwrap());
+    let whole = dir.run("whole", &[]);
+    dir.config("stream.toml", "[input.json]\nstream_above_bytes = 1000\n");
+    let streamed = dir.run("streamed", &["--config", "stream.toml"]);
+    assert!(
+        whole.bytes == streamed.bytes,
+        "streaming changed the output"
+    );
+    assert_eq!(streamed.report["counts"]["seen"], 2 * 294);
+    assert_eq!(streamed.reject_reason("dumps/big.jsonl#257"), "malformed");
+    assert_eq!(streamed.report["bytes"]["in"], whole.report["bytes"]["in"]);
+}
+
 /// A WARC record as crawlers write it.
 fn warc_record(kind: &str, uri: &str, id: usize, block: &[u8]) -> Vec<u8> {
     let mut out = format!(

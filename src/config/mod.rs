@@ -87,6 +87,9 @@ pub struct RawJson {
     pub title_fields: Vec<String>,
     pub date_fields: Vec<String>,
     pub url_fields: Vec<String>,
+    /// JSON Lines dumps larger than this stream through the run in chunks of whole lines
+    /// instead of being read whole (and are then not bound by the file-size limits).
+    pub stream_above_bytes: u64,
 }
 
 impl Default for RawJson {
@@ -104,6 +107,7 @@ impl Default for RawJson {
                 "pubdate",
             ]),
             url_fields: strings(&["url", "link", "canonical_url"]),
+            stream_above_bytes: 8 * 1024 * 1024,
         }
     }
 }
