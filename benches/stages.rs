@@ -86,6 +86,7 @@ fn write_clean_record_json(bencher: Bencher) {
         author: None,
         language: None,
         site_name: None,
+        crawl_date: None,
     };
     let mut line = Vec::with_capacity(16 * 1024);
     bencher.bench_local(|| {

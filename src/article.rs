@@ -58,6 +58,8 @@ pub struct Article {
     pub author: Option<String>,
     pub language: Option<String>,
     pub site_name: Option<String>,
+    /// When the page was fetched (a WARC record's `WARC-Date`).
+    pub crawl_date: Option<String>,
     pub stats: CleanStats,
 }
 
@@ -84,6 +86,7 @@ impl Article {
             author: None,
             language: None,
             site_name: None,
+            crawl_date: None,
             stats: CleanStats::default(),
         }
     }
@@ -116,6 +119,9 @@ pub struct CleanRecord<'a> {
     pub language: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site_name: Option<&'a str>,
+    /// When the page was fetched, as the archive says (`WARC-Date`, ISO 8601 UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crawl_date: Option<&'a str>,
 }
 
 impl CleanRecord<'_> {
@@ -150,6 +156,7 @@ impl CleanRecord<'_> {
             (&b",\"author\":"[..], self.author),
             (&b",\"language\":"[..], self.language),
             (&b",\"site_name\":"[..], self.site_name),
+            (&b",\"crawl_date\":"[..], self.crawl_date),
         ] {
             if let Some(value) = value {
                 out.extend_from_slice(name);
@@ -278,6 +285,7 @@ mod tests {
                 author: title.map(|_| "Kang"),
                 language: None,
                 site_name: title.map(|_| "Site"),
+                crawl_date: title.map(|_| "2024-11-06T01:02:03Z"),
             };
             let mut fast = Vec::new();
             record.write_json(&mut fast);

@@ -1,17 +1,21 @@
-//! Compressed inputs: gzip and zstd files, recognised by their bytes rather than their names.
+//! Compressed inputs: gzip, zstd, bzip2 and xz files, recognised by their bytes rather than their
+//! names.
 //!
-//! Crawlers save pages as `.gz` or `.zst`, and not always under a telling name. A compressed file
+//! Crawlers save pages as `.gz` or `.zst` (older archives as `.bz2` or `.xz`), and not always
+//! under a telling name. A compressed file
 //! is decompressed before decoding, through a ceiling (`input.max_decompressed_bytes`): a small
 //! file that would expand to gigabytes (a decompression bomb) is rejected with a reason instead of
 //! filling memory. Data that does not decompress is rejected as `corrupt`.
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 
 /// A compression format scour reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
     Gzip,
     Zstd,
+    Bzip2,
+    Xz,
 }
 
 impl Compression {
@@ -20,6 +24,8 @@ impl Compression {
         match self {
             Compression::Gzip => "gz",
             Compression::Zstd => "zst",
+            Compression::Bzip2 => "bz2",
+            Compression::Xz => "xz",
         }
     }
 }
@@ -30,6 +36,10 @@ pub fn detect(bytes: &[u8]) -> Option<Compression> {
         Some(Compression::Gzip)
     } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         Some(Compression::Zstd)
+    } else if bytes.starts_with(b"BZh") && bytes.get(3).is_some_and(|b| (b'1'..=b'9').contains(b)) {
+        Some(Compression::Bzip2)
+    } else if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Some(Compression::Xz)
     } else {
         None
     }
@@ -44,6 +54,20 @@ pub enum DecompressFailure {
     Corrupt(String),
 }
 
+/// A reader of the decompressed contents of `compressed`. Several members or streams in one
+/// file are one stream, as `cat a.gz b.gz` (or a WARC file of one gzip member per record) means.
+pub fn reader<'r, R: BufRead + Send + 'r>(
+    compressed: R,
+    format: Compression,
+) -> std::io::Result<Box<dyn Read + Send + 'r>> {
+    Ok(match format {
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(compressed)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(compressed)?),
+        Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(compressed)),
+        Compression::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(compressed)),
+    })
+}
+
 /// Decompresses `bytes`, stopping one byte past `limit`.
 pub fn decompress(
     bytes: &[u8],
@@ -52,18 +76,11 @@ pub fn decompress(
 ) -> Result<Vec<u8>, DecompressFailure> {
     let corrupt = |e: std::io::Error| DecompressFailure::Corrupt(format!("{e}"));
     let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize) + 1);
-    match format {
-        // Several gzip members in one file are one stream (what `cat a.gz b.gz` makes).
-        Compression::Gzip => flate2::read::MultiGzDecoder::new(bytes)
-            .take(limit + 1)
-            .read_to_end(&mut out)
-            .map_err(corrupt)?,
-        Compression::Zstd => zstd::stream::read::Decoder::new(bytes)
-            .map_err(corrupt)?
-            .take(limit + 1)
-            .read_to_end(&mut out)
-            .map_err(corrupt)?,
-    };
+    reader(bytes, format)
+        .map_err(corrupt)?
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(corrupt)?;
     if out.len() as u64 > limit {
         return Err(DecompressFailure::TooLarge { limit });
     }
@@ -96,6 +113,28 @@ mod tests {
             decompress(&zst, Compression::Zstd, 1 << 20).unwrap(),
             text.as_bytes()
         );
+    }
+
+    #[test]
+    fn bzip2_and_xz_round_trip_and_are_known_by_their_bytes() {
+        let text = "Busan, Tuesday. Yonhap\n".repeat(100);
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+        bz.write_all(text.as_bytes()).unwrap();
+        let bz = bz.finish().unwrap();
+        assert_eq!(detect(&bz), Some(Compression::Bzip2));
+        assert_eq!(
+            decompress(&bz, Compression::Bzip2, 1 << 20).unwrap(),
+            text.as_bytes()
+        );
+        let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
+        xz.write_all(text.as_bytes()).unwrap();
+        let xz = xz.finish().unwrap();
+        assert_eq!(detect(&xz), Some(Compression::Xz));
+        assert_eq!(
+            decompress(&xz, Compression::Xz, 1 << 20).unwrap(),
+            text.as_bytes()
+        );
+        assert_eq!(detect(b"BZh is not a header"), None);
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub enum Discovered {
     File(Source),
     /// Part of a large JSON Lines dump, read by the walker so it streams through the run.
     Chunk(crate::records::DumpChunk),
+    /// Part of a large WARC archive, read by the walker for the same reason.
+    WarcChunk(crate::warc_dump::WarcChunk),
     Problem {
         source: String,
         reason: RejectReason,
@@ -53,7 +55,9 @@ pub fn walk<'p>(
 pub fn count(plan: &Plan, skip_dir: Option<PathBuf>) -> (u64, u64) {
     walk(plan, skip_dir).fold((0, 0), |(files, bytes), found| match found {
         Discovered::File(source) => (files + 1, bytes + source.size),
-        Discovered::Problem { .. } | Discovered::Chunk(_) => (files + 1, bytes),
+        Discovered::Problem { .. } | Discovered::Chunk(_) | Discovered::WarcChunk(_) => {
+            (files + 1, bytes)
+        }
     })
 }
 
@@ -199,6 +203,7 @@ mod tests {
             .map(|d| match d {
                 Discovered::File(s) => s.source,
                 Discovered::Chunk(c) => c.source,
+                Discovered::WarcChunk(c) => c.source,
                 Discovered::Problem { source, reason, .. } => {
                     format!("{source} ({})", reason.code())
                 }

@@ -135,16 +135,17 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
     Ok(summary)
 }
 
-/// Large JSON Lines dumps become a stream of chunks of whole lines, read here on the walker's
-/// thread so that no dump is ever whole in memory; everything else passes through.
+/// Large JSON Lines dumps and WARC archives become a stream of chunks of whole records, read
+/// here on the walker's thread so that no dump is ever whole in memory; everything else passes
+/// through.
 fn expand(plan: &Plan, found: Discovered) -> Box<dyn Iterator<Item = Discovered> + Send + '_> {
     let Discovered::File(source) = found else {
         return Box::new(std::iter::once(found));
     };
-    if source.size <= plan.json_stream_above_bytes || !streams_by_name(plan, &source.path) {
+    if source.size <= plan.stream_above_bytes {
         return Box::new(std::iter::once(Discovered::File(source)));
     }
-    let reader = match open_decompressed(&source.path) {
+    let mut reader = match open_decompressed(&source.path) {
         Ok(reader) => reader,
         Err(error) => {
             return Box::new(std::iter::once(Discovered::Problem {
@@ -154,9 +155,20 @@ fn expand(plan: &Plan, found: Discovered) -> Box<dyn Iterator<Item = Discovered>
             }));
         }
     };
-    let chunk_bytes = usize::try_from(plan.json_stream_above_bytes)
+    let chunk_bytes = usize::try_from(plan.stream_above_bytes)
         .unwrap_or(usize::MAX)
         .min(4 << 20);
+    let is_warc = reader.fill_buf().is_ok_and(warc_dump::looks_like_warc);
+    if is_warc {
+        let responses = warc_dump::Responses::new(reader, plan.max_decompressed_bytes);
+        return Box::new(
+            warc_dump::chunks(responses, source.source, chunk_bytes, source.size)
+                .map(Discovered::WarcChunk),
+        );
+    }
+    if !streams_by_name(plan, &source.path) {
+        return Box::new(std::iter::once(Discovered::File(source)));
+    }
     let file_source = source.source.clone();
     let chunks = records::ChunkReader::new(reader, source.source, chunk_bytes, source.size);
     Box::new(chunks.map(move |chunk| match chunk {
@@ -173,7 +185,7 @@ fn expand(plan: &Plan, found: Discovered) -> Box<dyn Iterator<Item = Discovered>
 fn streams_by_name(plan: &Plan, path: &Path) -> bool {
     let mut name = path;
     if let Some(extension) = name.extension().and_then(|e| e.to_str()) {
-        if ["gz", "zst"]
+        if ["gz", "zst", "bz2", "xz"]
             .iter()
             .any(|c| extension.eq_ignore_ascii_case(c))
         {
@@ -193,14 +205,11 @@ fn streams_by_name(plan: &Plan, path: &Path) -> bool {
 fn open_decompressed(path: &Path) -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
     use std::io::{BufRead, BufReader};
     let mut file = BufReader::with_capacity(1 << 20, File::open(path)?);
-    let head = file.fill_buf()?;
-    Ok(match decompress::detect(head) {
+    Ok(match decompress::detect(file.fill_buf()?) {
         None => Box::new(file),
-        Some(decompress::Compression::Gzip) => {
-            Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(file)))
-        }
-        Some(decompress::Compression::Zstd) => Box::new(BufReader::new(
-            zstd::stream::read::Decoder::with_buffer(file)?,
+        Some(format) => Box::new(BufReader::with_capacity(
+            1 << 20,
+            decompress::reader(file, format)?,
         )),
     })
 }
@@ -213,6 +222,16 @@ fn next_batch(walk: &mut impl Iterator<Item = Discovered>) -> Vec<Discovered> {
         match &found {
             Discovered::File(source) => bytes += source.size,
             Discovered::Chunk(chunk) => bytes += chunk.bytes.len() as u64,
+            Discovered::WarcChunk(chunk) => {
+                bytes += chunk
+                    .responses
+                    .iter()
+                    .map(|r| {
+                        r.as_ref()
+                            .map_or(0, |r| r.message.as_ref().map_or(0, Vec::len))
+                    })
+                    .sum::<usize>() as u64;
+            }
             Discovered::Problem { .. } => {}
         }
         batch.push(found);
@@ -284,6 +303,7 @@ fn write_batch(
                             author: article.author.as_deref(),
                             language: article.language.as_deref(),
                             site_name: article.site_name.as_deref(),
+                            crawl_date: article.crawl_date.as_deref(),
                         };
                         outputs.clean.write_with(|line| record.write_json(line))?;
                     }
@@ -309,6 +329,9 @@ fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
     let source = match found {
         Discovered::File(source) => source,
         Discovered::Chunk(chunk) => return process_chunk(plan, chunk),
+        Discovered::WarcChunk(chunk) => {
+            return process_warc(plan, chunk.source, chunk.responses, chunk.bytes_in);
+        }
         Discovered::Problem {
             source,
             reason,
@@ -334,7 +357,8 @@ fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
         }
     };
     if let Some(archive) = loaded.warc {
-        return process_warc(plan, source.source, archive, loaded.bytes_in);
+        let responses = warc_dump::responses(&archive, plan.max_decompressed_bytes);
+        return process_warc(plan, source.source, responses, loaded.bytes_in);
     }
     if loaded.json_dump {
         return process_dump(plan, source.source, loaded);
@@ -461,11 +485,15 @@ fn decode_failure(failure: DecodeFailure) -> (RejectReason, String) {
     }
 }
 
-/// One outcome per HTTP response of a WARC archive, in record order; the file's bytes are
-/// counted once, on its first outcome.
-fn process_warc(plan: &Plan, file_source: String, archive: Vec<u8>, bytes_in: u64) -> Vec<Outcome> {
-    let pages = warc_dump::pages(&archive, plan.max_decompressed_bytes);
-    if pages.is_empty() {
+/// One outcome per HTTP response of a WARC archive (or a chunk of one), in record order; the
+/// file's bytes are counted once, on its first outcome.
+fn process_warc(
+    plan: &Plan,
+    file_source: String,
+    responses: Vec<warc_dump::Item>,
+    bytes_in: u64,
+) -> Vec<Outcome> {
+    if responses.is_empty() {
         return vec![Outcome::Rejected {
             source: file_source,
             reason: RejectReason::NoText,
@@ -474,10 +502,9 @@ fn process_warc(plan: &Plan, file_source: String, archive: Vec<u8>, bytes_in: u6
         }];
     }
     let mut bytes_in = bytes_in;
-    pages
+    responses
         .into_iter()
-        .map(|page| {
-            let source = format!("{file_source}#{}", page.position);
+        .map(|item| {
             let bytes = std::mem::take(&mut bytes_in);
             let reject = |source, (reason, detail)| Outcome::Rejected {
                 source,
@@ -485,7 +512,19 @@ fn process_warc(plan: &Plan, file_source: String, archive: Vec<u8>, bytes_in: u6
                 detail,
                 bytes_in: bytes,
             };
-            let payload = match page.payload {
+            let response = match item {
+                Ok(response) => response,
+                Err((position, detail)) => {
+                    let detail = format!("WARC record {position} cannot be read: {detail}");
+                    let source = format!("{file_source}#{position}");
+                    return reject(source, (RejectReason::Malformed, detail));
+                }
+            };
+            let source = format!("{file_source}#{}", response.position);
+            let payload = match response
+                .message
+                .and_then(|message| warc_dump::http_payload(&message, plan.max_decompressed_bytes))
+            {
                 Ok(payload) => payload,
                 Err(why) => return reject(source, why),
             };
@@ -511,7 +550,8 @@ fn process_warc(plan: &Plan, file_source: String, archive: Vec<u8>, bytes_in: u6
                 bytes,
             );
             if let Outcome::Cleaned(cleaned) = &mut outcome {
-                cleaned.article.url = page.url;
+                cleaned.article.url = response.url;
+                cleaned.article.crawl_date = response.crawl_date;
             }
             outcome
         })

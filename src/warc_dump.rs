@@ -1,28 +1,242 @@
 //! WARC archives (wget, Heritrix, Common Crawl): one article per HTTP `response` record.
 //!
-//! Records are parsed with the `warc` crate; the HTTP message inside a response is split here
-//! (status, headers, chunked transfer and gzip content encoding undone) so that the payload's
-//! charset comes from the server's `Content-Type`, as a browser would take it. Request, metadata
-//! and warcinfo records are not articles and are passed over; a response that is not a
-//! successful text or HTML payload (an image, a 404 page) is a `not_article` reject. A record
-//! the parser cannot read ends the file's records with a `malformed` reject, because the records
-//! after it cannot be found reliably.
+//! A WARC file is a sequence of records, each a block of `Name: value` headers, a blank line and
+//! exactly `Content-Length` bytes. The reader here streams them from any `BufRead` — a whole
+//! small file in memory or a multi-gigabyte `.warc.gz` being decompressed — and bounds what it
+//! holds: a header line or header block past [`MAX_HEADER_BYTES`] ends the file as malformed, a
+//! response larger than the body ceiling is skipped unread as `too_large`, and records that are
+//! not responses are skipped without being held at all. (The `warc` crate's readers either hold
+//! every body whole or read header lines without a bound, so a broken or hostile archive could
+//! fill memory; the format is small enough to read here, tested on random and truncated bytes.)
+//!
+//! The HTTP message inside a response is split by [`http_payload`] on a worker thread (status,
+//! headers, chunked transfer and gzip content encoding undone) so that the payload's charset
+//! comes from the server's `Content-Type`, as a browser would take it. Request, metadata and
+//! warcinfo records are not articles and are passed over; a response that is not a successful
+//! text or HTML payload (an image, a 404 page) is a `not_article` reject. A record the reader
+//! cannot read ends the file's records with a `malformed` reject, because the records after it
+//! cannot be found reliably.
 
-use std::io::BufReader;
-
-use warc::{RecordType, WarcHeader, WarcReader};
+use std::io::{BufRead, Read};
 
 use crate::article::RejectReason;
 use crate::decompress::{self, Compression};
 
-/// One response record: where it stands in the file, what it says about itself, and its payload
-/// or why it is not an article.
+/// The most header bytes one record may have.
+pub const MAX_HEADER_BYTES: u64 = 1 << 20;
+
+/// One response record: where it stands in the file, what it says about itself, and its HTTP
+/// message or why it cannot be had.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WarcPage {
+pub struct WarcResponse {
     /// 1-based position among the file's records (all types).
     pub position: usize,
     pub url: Option<String>,
-    pub payload: Result<Payload, (RejectReason, String)>,
+    /// `WARC-Date`: when the page was fetched.
+    pub crawl_date: Option<String>,
+    pub message: Result<Vec<u8>, (RejectReason, String)>,
+}
+
+/// What the reader yields: a response, or the reason reading stopped (the record's position and
+/// what was wrong); nothing follows a failure.
+pub type Item = Result<WarcResponse, (usize, String)>;
+
+/// The response records of a WARC stream, in order, each body at most `limit` bytes.
+#[derive(Debug)]
+pub struct Responses<R> {
+    reader: R,
+    limit: u64,
+    position: usize,
+    done: bool,
+}
+
+impl<R: BufRead> Responses<R> {
+    pub fn new(reader: R, limit: u64) -> Responses<R> {
+        Responses {
+            reader,
+            limit,
+            position: 0,
+            done: false,
+        }
+    }
+
+    /// Reads one line of at most what is left of the header budget; empty at the end of input.
+    fn header_line(&mut self, budget: &mut u64, line: &mut Vec<u8>) -> Result<usize, String> {
+        line.clear();
+        let read = (&mut self.reader)
+            .take(*budget)
+            .read_until(b'\n', line)
+            .map_err(|e| format!("reading stopped: {e}"))?;
+        *budget -= read as u64;
+        if read > 0 && !line.ends_with(b"\n") && *budget == 0 {
+            return Err(format!("headers longer than {MAX_HEADER_BYTES} bytes"));
+        }
+        Ok(read)
+    }
+
+    fn next_record(&mut self) -> Result<Option<WarcResponse>, String> {
+        loop {
+            let mut budget = MAX_HEADER_BYTES;
+            let mut line = Vec::new();
+            // Records are separated by blank lines; skip them to the version line.
+            loop {
+                if self.header_line(&mut budget, &mut line)? == 0 {
+                    return Ok(None);
+                }
+                if !line.iter().all(u8::is_ascii_whitespace) {
+                    break;
+                }
+            }
+            self.position += 1;
+            if !line.starts_with(b"WARC/") {
+                return Err("a record does not start with a WARC/ version line".into());
+            }
+            let mut kind = None;
+            let mut url = None;
+            let mut crawl_date = None;
+            let mut length = None;
+            loop {
+                if self.header_line(&mut budget, &mut line)? == 0 {
+                    return Err("the file ends inside a record's headers".into());
+                }
+                if line == b"\r\n" || line == b"\n" {
+                    break;
+                }
+                let text = String::from_utf8_lossy(&line);
+                let Some((name, value)) = text.split_once(':') else {
+                    // A folded continuation of the previous header; none of ours spans lines.
+                    continue;
+                };
+                let value = value.trim();
+                match name.trim().to_ascii_lowercase().as_str() {
+                    "warc-type" => kind = Some(value.to_ascii_lowercase()),
+                    "warc-target-uri" => {
+                        // WARC 1.0 writes the URI bare, some writers wrap it in <>.
+                        let uri = value.trim_start_matches('<').trim_end_matches('>');
+                        url = (!uri.is_empty()).then(|| uri.to_string());
+                    }
+                    "warc-date" => crawl_date = (!value.is_empty()).then(|| value.to_string()),
+                    "content-length" => {
+                        length =
+                            Some(value.parse::<u64>().map_err(|_| {
+                                format!("Content-Length {value:?} is not a number")
+                            })?);
+                    }
+                    _ => {}
+                }
+            }
+            let length = length.ok_or("a record has no Content-Length")?;
+            let wanted = kind.as_deref() == Some("response") && length <= self.limit;
+            let mut block = Vec::new();
+            let read = if wanted {
+                block.reserve_exact(length as usize);
+                (&mut self.reader).take(length).read_to_end(&mut block)
+            } else {
+                std::io::copy(&mut (&mut self.reader).take(length), &mut std::io::sink())
+                    .map(|n| n as usize)
+            }
+            .map_err(|e| format!("reading stopped: {e}"))?;
+            if (read as u64) < length {
+                return Err(format!(
+                    "the file ends {} bytes into a record of {length}",
+                    read
+                ));
+            }
+            if kind.as_deref() != Some("response") {
+                continue;
+            }
+            let message = if wanted {
+                Ok(block)
+            } else {
+                Err((
+                    RejectReason::TooLarge,
+                    format!(
+                        "response of {length} bytes is more than input.max_decompressed_bytes = {}",
+                        self.limit
+                    ),
+                ))
+            };
+            return Ok(Some(WarcResponse {
+                position: self.position,
+                url,
+                crawl_date,
+                message,
+            }));
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for Responses<R> {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        if self.done {
+            return None;
+        }
+        match self.next_record() {
+            Ok(Some(response)) => Some(Ok(response)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(detail) => {
+                self.done = true;
+                Some(Err((self.position.max(1), detail)))
+            }
+        }
+    }
+}
+
+/// A run of a large archive's responses, read on the walker's thread and cleaned on a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarcChunk {
+    /// The archive's source.
+    pub source: String,
+    pub responses: Vec<Item>,
+    /// File bytes to account for (all of them on the first chunk, none on the others).
+    pub bytes_in: u64,
+}
+
+/// Groups a large archive's responses into chunks of about `chunk_bytes`, so that an archive of
+/// any size streams through the run in bounded memory. An archive without responses gives one
+/// empty chunk, so that it is still accounted for.
+pub fn chunks<R: BufRead>(
+    responses: Responses<R>,
+    source: String,
+    chunk_bytes: usize,
+    bytes_in: u64,
+) -> impl Iterator<Item = WarcChunk> {
+    let mut responses = responses.peekable();
+    let mut bytes_in = Some(bytes_in);
+    std::iter::from_fn(move || {
+        let first = bytes_in.is_some();
+        if !first && responses.peek().is_none() {
+            return None;
+        }
+        let mut chunk = WarcChunk {
+            source: source.clone(),
+            responses: Vec::new(),
+            bytes_in: bytes_in.take().unwrap_or(0),
+        };
+        let mut size = 0;
+        while size < chunk_bytes {
+            let Some(item) = responses.next() else { break };
+            size += match &item {
+                Ok(WarcResponse {
+                    message: Ok(message),
+                    ..
+                }) => message.len(),
+                _ => 0,
+            } + 256;
+            chunk.responses.push(item);
+        }
+        Some(chunk)
+    })
+}
+
+/// All response records of an archive held in memory.
+pub fn responses(bytes: &[u8], limit: u64) -> Vec<Item> {
+    Responses::new(bytes, limit).collect()
 }
 
 /// An HTTP response body ready for decoding.
@@ -34,42 +248,8 @@ pub struct Payload {
     pub html: bool,
 }
 
-/// The response records of a WARC file, in order. `limit` bounds a decompressed body.
-pub fn pages(bytes: &[u8], limit: u64) -> Vec<WarcPage> {
-    let mut pages = Vec::new();
-    let reader = WarcReader::new(BufReader::new(bytes));
-    for (index, record) in reader.iter_records().enumerate() {
-        let position = index + 1;
-        let record = match record {
-            Ok(record) => record,
-            Err(error) => {
-                pages.push(WarcPage {
-                    position,
-                    url: None,
-                    payload: Err((
-                        RejectReason::Malformed,
-                        format!("WARC record {position} cannot be read: {error}"),
-                    )),
-                });
-                break;
-            }
-        };
-        if *record.warc_type() != RecordType::Response {
-            continue;
-        }
-        pages.push(WarcPage {
-            position,
-            url: record
-                .header(WarcHeader::TargetURI)
-                .map(|u| u.trim().to_string()),
-            payload: http_payload(record.body(), limit),
-        });
-    }
-    pages
-}
-
 /// Splits an HTTP response into its article payload, or says why it is not one.
-fn http_payload(message: &[u8], limit: u64) -> Result<Payload, (RejectReason, String)> {
+pub fn http_payload(message: &[u8], limit: u64) -> Result<Payload, (RejectReason, String)> {
     let not_article = |detail: String| (RejectReason::NotArticle, detail);
     let (head_end, body_start) = match memchr::memmem::find(message, b"\r\n\r\n") {
         Some(at) => (at, at + 4),
@@ -179,6 +359,18 @@ pub(crate) mod tests {
         out
     }
 
+    /// The payloads of the responses, or why each is not one.
+    fn payloads(warc: &[u8]) -> Vec<Result<Payload, RejectReason>> {
+        responses(warc, 1 << 20)
+            .into_iter()
+            .map(|item| {
+                let response = item.map_err(|_| RejectReason::Malformed)?;
+                let message = response.message.map_err(|e| e.0)?;
+                http_payload(&message, 1 << 20).map_err(|e| e.0)
+            })
+            .collect()
+    }
+
     #[test]
     fn response_records_become_pages_and_others_are_passed_over() {
         let mut warc = record("warcinfo", "", b"software: test");
@@ -202,21 +394,124 @@ pub(crate) mod tests {
             "https://a.example/gone",
             b"HTTP/1.1 404 Not Found\r\n\r\nx",
         ));
-        let pages = pages(&warc, 1 << 20);
-        assert_eq!(pages.len(), 3);
-        assert_eq!(pages[0].position, 3);
-        assert_eq!(pages[0].url.as_deref(), Some("https://a.example/"));
-        let payload = pages[0].payload.as_ref().unwrap();
+        let found = responses(&warc, 1 << 20);
+        assert_eq!(found.len(), 3);
+        let first = found[0].as_ref().unwrap();
+        assert_eq!(first.position, 3);
+        assert_eq!(first.url.as_deref(), Some("https://a.example/"));
+        assert_eq!(first.crawl_date.as_deref(), Some("2024-11-06T01:02:03Z"));
+        let payloads = payloads(&warc);
+        let payload = payloads[0].as_ref().unwrap();
         assert_eq!(payload.body, b"<p>hi</p>");
         assert_eq!(payload.charset.as_deref(), Some("euc-kr"));
+        assert_eq!(payloads[1], Err(RejectReason::NotArticle));
+        assert_eq!(payloads[2], Err(RejectReason::NotArticle));
+    }
+
+    #[test]
+    fn a_response_over_the_ceiling_is_skipped_unread_and_the_next_one_still_comes() {
+        let mut warc = record("response", "https://a/big", &[b'x'; 5000]);
+        warc.extend(record(
+            "response",
+            "https://a/small",
+            b"HTTP/1.1 200 OK\r\n\r\nhi",
+        ));
+        let found = responses(&warc, 1000);
+        assert_eq!(found.len(), 2);
         assert_eq!(
-            pages[1].payload.as_ref().unwrap_err().0,
-            RejectReason::NotArticle
+            found[0].as_ref().unwrap().message.as_ref().unwrap_err().0,
+            RejectReason::TooLarge
         );
-        assert_eq!(
-            pages[2].payload.as_ref().unwrap_err().0,
-            RejectReason::NotArticle
-        );
+        assert!(found[1].as_ref().unwrap().message.is_ok());
+    }
+
+    #[test]
+    fn endless_headers_stop_at_the_header_ceiling() {
+        let mut warc = b"WARC/1.0\r\n".to_vec();
+        warc.extend(std::iter::repeat_n(b'h', (MAX_HEADER_BYTES + 10) as usize));
+        let found = responses(&warc, 1 << 20);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].as_ref().unwrap_err().1.contains("headers longer"));
+    }
+
+    #[test]
+    fn a_truncated_archive_keeps_the_records_before_the_cut() {
+        let mut warc = record("response", "https://a/1", b"HTTP/1.1 200 OK\r\n\r\none");
+        let whole = warc.len();
+        warc.extend(record(
+            "response",
+            "https://a/2",
+            b"HTTP/1.1 200 OK\r\n\r\ntwo",
+        ));
+        for cut in whole + 1..warc.len() - 4 {
+            let found = responses(&warc[..cut], 1 << 20);
+            assert!(found[0].is_ok(), "cut at {cut}");
+            assert!(found.len() <= 2, "cut at {cut}");
+            if found.len() == 2 {
+                assert!(found[1].is_err(), "cut at {cut}");
+            }
+        }
+    }
+
+    #[test]
+    fn random_bytes_never_panic_and_always_end() {
+        // A small deterministic fuzz: random bytes, and a real record with random bytes flipped.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let base = record("response", "https://a/", b"HTTP/1.1 200 OK\r\n\r\nText");
+        for round in 0..2000 {
+            let bytes: Vec<u8> = if round % 2 == 0 {
+                (0..next() % 300).map(|_| next() as u8).collect()
+            } else {
+                let mut bytes = base.clone();
+                for _ in 0..1 + next() % 4 {
+                    let at = (next() % bytes.len() as u64) as usize;
+                    bytes[at] = next() as u8;
+                }
+                bytes
+            };
+            for item in responses(&bytes, 1 << 10) {
+                if let Ok(WarcResponse {
+                    message: Ok(message),
+                    ..
+                }) = item
+                {
+                    let _ = http_payload(&message, 1 << 10);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_hold_every_response_once_and_an_empty_archive_gives_one_chunk() {
+        let mut warc = Vec::new();
+        for i in 0..10 {
+            warc.extend(record(
+                "response",
+                &format!("https://a/{i}"),
+                b"HTTP/1.1 200 OK\r\n\r\nsome text",
+            ));
+        }
+        let all: Vec<WarcChunk> =
+            chunks(Responses::new(&warc[..], 1 << 20), "a.warc".into(), 300, 7).collect();
+        assert!(all.len() > 2);
+        assert_eq!(all[0].bytes_in, 7);
+        let positions: Vec<usize> = all
+            .iter()
+            .flat_map(|c| c.responses.iter().map(|r| r.as_ref().unwrap().position))
+            .collect();
+        assert_eq!(positions, (1..=10).collect::<Vec<_>>());
+        let info = record("warcinfo", "", b"x");
+        let empty: Vec<WarcChunk> =
+            chunks(Responses::new(&info[..], 1 << 20), "e.warc".into(), 300, 3).collect();
+        assert_eq!(empty.len(), 1);
+        assert!(empty[0].responses.is_empty());
+        assert_eq!(empty[0].bytes_in, 3);
     }
 
     #[test]
@@ -232,11 +527,16 @@ pub(crate) mod tests {
     fn a_broken_record_ends_the_file_with_a_reject() {
         let mut warc = record("response", "https://a/", b"HTTP/1.1 200 OK\r\n\r\nText");
         warc.extend_from_slice(b"WARC/1.0\r\nContent-Length: nonsense\r\n\r\n");
-        let pages = pages(&warc, 1 << 20);
-        assert!(pages[0].payload.is_ok());
-        assert_eq!(
-            pages.last().unwrap().payload.as_ref().unwrap_err().0,
-            RejectReason::Malformed
+        let found = responses(&warc, 1 << 20);
+        assert!(found[0].is_ok());
+        assert!(
+            found
+                .last()
+                .unwrap()
+                .as_ref()
+                .unwrap_err()
+                .1
+                .contains("not a number")
         );
     }
 }

@@ -326,7 +326,7 @@ fn symlinks_are_reported_and_loops_and_fifos_never_hang() {
 }
 
 #[test]
-fn gzip_and_zstd_files_are_read_by_their_bytes_and_bombs_and_corruption_rejected() {
+fn compressed_files_are_read_by_their_bytes_and_bombs_and_corruption_rejected() {
     use std::io::Write;
     let gzip = |data: &[u8]| {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -345,6 +345,12 @@ fn gzip_and_zstd_files_are_read_by_their_bytes_and_bombs_and_corruption_rejected
         zstd::encode_all(page.as_bytes(), 3).unwrap(),
     );
     dir.file("bomb.gz", gzip(&vec![b'a'; 1 << 20]));
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    bz.write_all(b"An old archive's story, in bzip2.").unwrap();
+    dir.file("old/story.txt.bz2", bz.finish().unwrap());
+    let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
+    xz.write_all(b"{\"text\":\"A record in xz.\"}\n").unwrap();
+    dir.file("old/items.jsonl.xz", xz.finish().unwrap());
     let mut corrupt = gzip(b"Text that will not survive being cut in half, sadly.");
     corrupt.truncate(corrupt.len() / 2);
     dir.file("corrupt.gz", corrupt);
@@ -364,6 +370,11 @@ fn gzip_and_zstd_files_are_read_by_their_bytes_and_bombs_and_corruption_rejected
     assert_eq!(page["text"], "A page, compressed with zstd.");
     assert_eq!(out.reject_reason("bomb.gz"), "too_large");
     assert_eq!(out.reject_reason("corrupt.gz"), "corrupt");
+    assert_eq!(
+        out.clean("old/story.txt.bz2")["text"],
+        "An old archive's story, in bzip2."
+    );
+    assert_eq!(out.clean("old/items.jsonl.xz#1")["text"], "A record in xz.");
 }
 
 #[test]
@@ -443,7 +454,7 @@ fn large_json_lines_dumps_stream_in_chunks_with_the_same_result() {
     encoder.write_all(jsonl.as_bytes()).unwrap();
     dir.file("dumps/big2.jsonl.gz", encoder.finish().unwrap());
     let whole = dir.run("whole", &[]);
-    dir.config("stream.toml", "[input.json]\nstream_above_bytes = 1000\n");
+    dir.config("stream.toml", "[input]\nstream_above_bytes = 1000\n");
     let streamed = dir.run("streamed", &["--config", "stream.toml"]);
     assert!(
         whole.bytes == streamed.bytes,
@@ -519,6 +530,7 @@ fn warc_responses_become_articles_with_their_url_and_charset() {
     let ferry = out.clean("crawl.warc#3");
     assert_eq!(ferry["format"], "html");
     assert_eq!(ferry["url"], "https://n.example/ferry");
+    assert_eq!(ferry["crawl_date"], "2024-11-06T01:02:03Z");
     assert_eq!(
         ferry["text"],
         "Ferries resumed on Wednesday, the operator said."
@@ -537,6 +549,58 @@ fn warc_responses_become_articles_with_their_url_and_charset() {
         duplicates,
         ["later/crawl.warc.gz#1", "later/crawl.warc.gz#2"]
     );
+}
+
+#[test]
+fn a_large_warc_streams_in_chunks_with_the_same_output_as_reading_it_whole() {
+    use std::io::Write;
+    let mut records = vec![warc_record("warcinfo", "", 0, b"software: test")];
+    for i in 1..200 {
+        let body = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><article>\
+             <p>Report number {}, long enough to be an article of its own for the test.</p>\
+             </article></body></html>",
+            i % 150
+        );
+        records.push(warc_record(
+            "response",
+            &format!("https://n.example/{i}"),
+            i,
+            body.as_bytes(),
+        ));
+    }
+    let mut archive = records.concat();
+    // The crawl was cut short: the last record is truncated.
+    archive.extend_from_slice(
+        &warc_record(
+            "response",
+            "https://n.example/cut",
+            999,
+            b"HTTP/1.1 200 OK\r\n\r\nwhole",
+        )[..60],
+    );
+    let dir = Dir::new();
+    dir.file("crawl.warc", &archive);
+    let mut gz = Vec::new();
+    for record in &records {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(record).unwrap();
+        gz.extend(encoder.finish().unwrap());
+    }
+    dir.file("crawl2.warc.gz", gz);
+    let whole = dir.run("whole", &[]);
+    dir.config("stream.toml", "[input]\nstream_above_bytes = 2000\n");
+    let streamed = dir.run("streamed", &["--config", "stream.toml"]);
+    assert!(
+        whole.bytes == streamed.bytes,
+        "streaming changed the output"
+    );
+    // 199 responses from each archive, and the truncated record of the first.
+    assert_eq!(streamed.report["counts"]["seen"], 2 * 199 + 1);
+    assert_eq!(streamed.report["counts"]["kept"], 150);
+    assert_eq!(streamed.reject_reason("crawl.warc#201"), "malformed");
+    assert_eq!(streamed.clean("crawl.warc#2")["url"], "https://n.example/1");
+    assert_eq!(streamed.report["bytes"]["in"], whole.report["bytes"]["in"]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -49,6 +49,10 @@ pub struct RawInput {
     pub max_file_bytes: u64,
     /// A gzip or zstd file that expands past this is rejected as `too_large`.
     pub max_decompressed_bytes: u64,
+    /// JSON Lines dumps and WARC archives larger than this stream through the run in chunks of
+    /// whole records instead of being read whole (and are then not bound by the file-size
+    /// limits).
+    pub stream_above_bytes: u64,
     /// File extensions always parsed as whole HTML pages.
     pub html_extensions: Vec<String>,
     /// Dump files holding many articles.
@@ -64,6 +68,7 @@ impl Default for RawInput {
             follow_symlinks: false,
             max_file_bytes: 64 * 1024 * 1024,
             max_decompressed_bytes: 256 * 1024 * 1024,
+            stream_above_bytes: 8 * 1024 * 1024,
             html_extensions: vec!["html".to_string(), "htm".to_string(), "xhtml".to_string()],
             json: RawJson::default(),
         }
@@ -87,9 +92,6 @@ pub struct RawJson {
     pub title_fields: Vec<String>,
     pub date_fields: Vec<String>,
     pub url_fields: Vec<String>,
-    /// JSON Lines dumps larger than this stream through the run in chunks of whole lines
-    /// instead of being read whole (and are then not bound by the file-size limits).
-    pub stream_above_bytes: u64,
 }
 
 impl Default for RawJson {
@@ -107,7 +109,6 @@ impl Default for RawJson {
                 "pubdate",
             ]),
             url_fields: strings(&["url", "link", "canonical_url"]),
-            stream_above_bytes: 8 * 1024 * 1024,
         }
     }
 }

@@ -55,7 +55,7 @@ pub struct Plan {
     /// Lower-case extensions (no dot) of JSON dump files, and the fields read from them.
     pub json_extensions: Vec<String>,
     pub json_fields: JsonFields,
-    pub json_stream_above_bytes: u64,
+    pub stream_above_bytes: u64,
     /// The per-article stages, in the order they run.
     pub stages: Vec<Stage>,
     pub dedup_exact: bool,
@@ -223,7 +223,7 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
             .iter()
             .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
             .collect(),
-        json_stream_above_bytes: raw.input.json.stream_above_bytes,
+        stream_above_bytes: raw.input.stream_above_bytes,
         json_fields: JsonFields {
             text: raw.input.json.text_fields.clone(),
             html: raw.input.json.html_fields.clone(),
