@@ -127,6 +127,17 @@ impl CaptionStage {
                 captions.extend(block.iter().copied());
             }
         }
+        // A gallery prints each caption twice: whole, and collapsed to its start and "... more".
+        let collapsed: Vec<&str> = blocks
+            .lines
+            .iter()
+            .copied()
+            .filter(|line| {
+                collapsed_caption_start(line)
+                    .is_some_and(|start| captions.iter().any(|c| c.starts_with(start)))
+            })
+            .collect();
+        captions.extend(collapsed);
         captions
     }
 }
@@ -204,19 +215,27 @@ impl CreditMatcher {
         if self.exact.is_empty() && self.wildcard.is_empty() {
             return false;
         }
-        credit_candidates(line).any(|candidate| {
-            candidate.chars().count() <= MAX_CREDIT_CHARS && {
-                let candidate = candidate.to_lowercase();
-                self.exact.contains(&candidate)
-                    || self.wildcard.iter().any(|p| matches_pattern(&candidate, p))
-            }
-        })
+        let (whole, agency) = standalone_credit(line);
+        credit_candidates(line)
+            .chain(agency)
+            .any(|candidate| self.matches(candidate, true))
+            // A line that is only a name (`Yonhap`) is a source line, not a credit: a whole line
+            // counts only by a pattern with words around its `*` (`Photo: *`).
+            || whole.is_some_and(|whole| self.matches(whole, false))
+    }
+
+    fn matches(&self, candidate: &str, exact_too: bool) -> bool {
+        candidate.chars().count() <= MAX_CREDIT_CHARS && {
+            let candidate = candidate.trim().to_lowercase();
+            (exact_too && self.exact.contains(&candidate))
+                || self.wildcard.iter().any(|p| matches_pattern(&candidate, p))
+        }
     }
 }
 
 /// The trailing pieces of `line` that could be a credit.
 fn credit_candidates(line: &str) -> impl Iterator<Item = &str> {
-    let line = line.trim_end();
+    let line = without_toggle(line.trim_end());
     // A credit never ends in sentence punctuation or a closing quote: most body paragraphs stop
     // here, before any search.
     let sentence = line.ends_with(['.', '!', '?', ',', ';', ':', '"', '\'', '\u{201d}']);
@@ -239,6 +258,41 @@ fn credit_candidates(line: &str) -> impl Iterator<Item = &str> {
         last_separator_end(tail).map(|start| tail[start..].trim())
     };
     parenthesised.into_iter().chain(after_separator)
+}
+
+/// `line` without the "less" link of an expanded gallery caption (`… (AP Photo/Gene J. Puskar)
+/// less`, as Hearst's sites print every caption).
+fn without_toggle(line: &str) -> &str {
+    line.strip_suffix(") less")
+        .map_or(line, |kept| &line[..kept.len() + 1])
+}
+
+/// The collapsed form of a gallery caption (`The Islanders ... more`): the start it shows.
+fn collapsed_caption_start(line: &str) -> Option<&str> {
+    let start = line
+        .strip_suffix(" ... more")
+        .or_else(|| line.strip_suffix(" \u{2026} more"))?;
+    (start.chars().count() >= 20).then_some(start)
+}
+
+/// A line that may be nothing but a credit, as galleries print one under each photo (`Photo: Hau
+/// Dinh, AP`, `(Reed Saxon / Associated Press)`, `Sakib Ali/Hindustan Times/Getty Images`): the
+/// whole line without enclosing parentheses, and the agency after its last comma or slash. Only
+/// a short line that is not a sentence qualifies.
+fn standalone_credit(line: &str) -> (Option<&str>, Option<&str>) {
+    let trimmed = line.trim();
+    let enclosed = trimmed
+        .strip_prefix('(')
+        .and_then(|inner| inner.strip_suffix(')'));
+    let whole = enclosed.unwrap_or(trimmed).trim();
+    // Inside parentheses a final `.` ends an abbreviation (`Corp.`), not a sentence.
+    let sentence = whole.ends_with(['!', '?', ',', ';', ':', '"', '\'', '\u{201d}'])
+        || (enclosed.is_none() && whole.ends_with('.'));
+    if whole.len() > 4 * MAX_CREDIT_CHARS || whole.chars().count() > MAX_CREDIT_CHARS || sentence {
+        return (None, None);
+    }
+    let agency = whole.rfind([',', '/']).map(|at| whole[at + 1..].trim());
+    (Some(whole), agency)
 }
 
 /// What may stand between a caption and its credit.
@@ -398,6 +452,45 @@ mod tests {
         ] {
             assert!(!credits.is_credited(line), "{line}");
         }
+    }
+
+    #[test]
+    fn standalone_gallery_credits_are_captions_and_sentences_are_not() {
+        let stage = stage(CaptionMode::Extract);
+        for credit in [
+            "Photo: Hau Dinh, AP",
+            "(Reed Saxon / Associated Press)",
+            "Sakib Ali/Hindustan Times/Getty Images",
+            "(Image credit: Sierra Nevada Corp.)",
+            "Protesters do not want Hong Kong to lose its autonomy (Image: getty )",
+        ] {
+            assert!(stage.credits.is_credited(credit), "{credit}");
+        }
+        for body in [
+            "The Associated Press",
+            "He spoke to the Associated Press.",
+            "Reporting by Reuters, editing by AP:",
+        ] {
+            assert!(!stage.credits.is_credited(body), "{body}");
+        }
+    }
+
+    #[test]
+    fn a_gallery_caption_and_its_collapsed_copy_are_one_caption() {
+        let mut article = Article::new(
+            InputFormat::Html,
+            "Body text of the story, long enough.\n\n\
+             Nelson scores in overtime in Pittsburgh. (AP Photo/Gene J. Puskar) less\n\n\
+             Nelson scores in overtime ... more\n\n\
+             More body text."
+                .to_string(),
+        );
+        stage(CaptionMode::Extract).apply(&mut article);
+        assert_eq!(
+            article.text,
+            "Body text of the story, long enough.\n\nMore body text."
+        );
+        assert_eq!(article.captions.len(), 2);
     }
 
     #[test]

@@ -285,7 +285,7 @@ fn content_root(page: &Html) -> ElementRef<'_> {
 /// Class and id words of page furniture (after Mozilla Readability's lists).
 static UNLIKELY: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)-ad-|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|share|sharing|newsletter|subscribe|promo|cookie|outbrain|taboola|recommend|most-read|trending",
+        r"(?i)-ad-|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|share|sharing|newsletter|subscribe|promo|cookie|outbrain|taboola|recommend|most-read|trending|overlay|lightbox|modal",
     )
     .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
 });
