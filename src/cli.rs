@@ -1,4 +1,4 @@
-//! The command line: `scour run` and `scour check-config`.
+//! The command line: `scour run`, `scour check-config` and `scour state`.
 //!
 //! Flags override `pipeline.toml`; the help text is these doc comments.
 
@@ -21,6 +21,40 @@ pub enum Command {
     Run(RunArgs),
     /// Validate the configuration and print the effective values.
     CheckConfig(ConfigArgs),
+    /// Inspect or edit the nightly state (`[state] path` or `--state`).
+    #[command(subcommand)]
+    State(StateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Print the state's runs, articles and files, as JSON with --json.
+    Stats {
+        #[command(flatten)]
+        state: StateArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget a run: its articles and files, so the next run reads those files again. Its
+    /// output directory is left alone.
+    Forget {
+        #[command(flatten)]
+        state: StateArgs,
+        /// The run's number (as in run-000003, or 3).
+        #[arg(long, value_name = "RUN")]
+        run: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct StateArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// The state database. Replaces state.path.
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +92,11 @@ pub struct RunArgs {
     /// Compress the record files (clean.jsonl.zst, …). Replaces output.compression.
     #[arg(long, value_name = "KIND")]
     pub compress: Option<Compress>,
+
+    /// Nightly state database: read only new or changed files and drop articles kept by
+    /// earlier runs. Replaces state.path.
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
 }
 
 /// `--compress` values.

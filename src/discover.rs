@@ -23,6 +23,10 @@ pub struct Source {
     pub source: String,
     /// Size when walked (the read enforces the limit again, in case the file grew).
     pub size: u64,
+    /// Modification time in nanoseconds since the epoch, 0 if unknown.
+    pub modified_ns: i128,
+    /// What the nightly state knew of this file, when it was read before with another time.
+    pub known: Option<crate::state::FileStamp>,
 }
 
 /// What the walk found.
@@ -33,6 +37,15 @@ pub enum Discovered {
     Chunk(crate::records::DumpChunk),
     /// Part of a large WARC archive, read by the walker for the same reason.
     WarcChunk(crate::warc_dump::WarcChunk),
+    /// A file the nightly state read before, unchanged: it is not read again.
+    Unchanged {
+        source: String,
+    },
+    /// A streamed file the nightly state is to remember (whole files are remembered as read).
+    Streamed {
+        source: String,
+        stamp: crate::state::FileStamp,
+    },
     Problem {
         source: String,
         reason: RejectReason,
@@ -55,9 +68,11 @@ pub fn walk<'p>(
 pub fn count(plan: &Plan, skip_dir: Option<PathBuf>) -> (u64, u64) {
     walk(plan, skip_dir).fold((0, 0), |(files, bytes), found| match found {
         Discovered::File(source) => (files + 1, bytes + source.size),
-        Discovered::Problem { .. } | Discovered::Chunk(_) | Discovered::WarcChunk(_) => {
-            (files + 1, bytes)
-        }
+        Discovered::Problem { .. }
+        | Discovered::Chunk(_)
+        | Discovered::WarcChunk(_)
+        | Discovered::Unchanged { .. } => (files + 1, bytes),
+        Discovered::Streamed { .. } => (files, bytes),
     })
 }
 
@@ -143,8 +158,15 @@ fn classify(
             detail: "not a regular file (FIFO, socket or device)".into(),
         });
     }
-    let size = match entry.metadata() {
-        Ok(metadata) => metadata.len(),
+    let (size, modified_ns) = match entry.metadata() {
+        Ok(metadata) => (
+            metadata.len(),
+            metadata
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as i128),
+        ),
         Err(error) => {
             return Some(Discovered::Problem {
                 source,
@@ -157,6 +179,8 @@ fn classify(
         path: entry.into_path(),
         source,
         size,
+        modified_ns,
+        known: None,
     }))
 }
 
@@ -204,6 +228,7 @@ mod tests {
                 Discovered::File(s) => s.source,
                 Discovered::Chunk(c) => c.source,
                 Discovered::WarcChunk(c) => c.source,
+                Discovered::Unchanged { source } | Discovered::Streamed { source, .. } => source,
                 Discovered::Problem { source, reason, .. } => {
                     format!("{source} ({})", reason.code())
                 }

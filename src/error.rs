@@ -87,6 +87,12 @@ pub enum Error {
 
     #[error("cannot start {threads} worker threads: {message}")]
     ThreadPool { threads: usize, message: String },
+
+    #[error("state {}: {message}", path.display())]
+    State { path: PathBuf, message: String },
+
+    #[error("state {} has no run {run}", path.display())]
+    NoSuchRun { path: PathBuf, run: u64 },
 }
 
 impl Error {
@@ -95,7 +101,10 @@ impl Error {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            Error::Config(_) | Error::ConfigRead { .. } | Error::OutputNotEmpty { .. }
+            Error::Config(_)
+                | Error::ConfigRead { .. }
+                | Error::OutputNotEmpty { .. }
+                | Error::NoSuchRun { .. }
         )
     }
 }

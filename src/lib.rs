@@ -12,7 +12,7 @@
 //! 4. [`dedup`], the one stateful step, decides duplicates in sorted order, so the first source wins
 //!    whatever the thread count;
 //! 5. [`output`] writes `clean.jsonl`, `duplicates.jsonl`, `rejects.jsonl` and `report.json`
-//!    atomically.
+//!    atomically; with a nightly [`state`], the state's commit and the outputs move together.
 //!
 //! Every input ends in exactly one of the three JSONL files (see [`article`]).
 
@@ -32,6 +32,7 @@ pub mod pipeline;
 pub mod records;
 pub mod report;
 pub mod stages;
+pub mod state;
 pub mod swar;
 pub mod warc_dump;
 

@@ -13,7 +13,8 @@ use anyhow::Context;
 use clap::Parser;
 use scour::config::{self, LoadedConfig, Overrides, plan};
 
-use crate::cli::{Cli, Command, ConfigArgs};
+use crate::cli::{Cli, Command, ConfigArgs, StateCommand};
+use scour::state::State;
 
 /// Each article allocates a few buffers on whichever worker cleans it; mimalloc's per-thread
 /// heaps keep that from contending and measured faster than the system allocator.
@@ -42,6 +43,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 no_progress: args.no_progress,
                 force: args.force,
                 compression: args.compress.map(Into::into),
+                state: args.state,
             };
             let plan = plan::build(loaded.as_ref(), &overrides).map_err(scour::Error::from)?;
             let reporter = progress::TerminalReporter::new(plan.progress);
@@ -50,6 +52,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprint!("{}", progress::summary_text(&summary));
             Ok(())
         }
+        Command::State(command) => state_command(command),
         Command::CheckConfig(args) => {
             let loaded = load_config(&args)?;
             let plan =
@@ -64,6 +67,56 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn state_command(command: StateCommand) -> anyhow::Result<()> {
+    let args = match &command {
+        StateCommand::Stats { state, .. } | StateCommand::Forget { state, .. } => state,
+    };
+    let loaded = load_config(&args.config)?;
+    let Some(path) = &plan::state_path(loaded.as_ref(), args.state.as_deref()) else {
+        anyhow::bail!(scour::Error::from(scour::error::ConfigProblems(vec![
+            scour::error::ConfigProblem {
+                file: None,
+                line_col: None,
+                key: Some("state.path".into()),
+                message: "no state: give --state PATH or set [state] path".into(),
+            }
+        ])));
+    };
+    if !path.exists() {
+        anyhow::bail!("state {} does not exist", path.display());
+    }
+    let state = State::open(path)?;
+    match command {
+        StateCommand::Stats { json, .. } => {
+            let stats = state.stats()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                print!("{}", progress::stats_text(&stats));
+            }
+        }
+        StateCommand::Forget { run, .. } => {
+            let number: u64 = run
+                .trim_start_matches("run-")
+                .parse()
+                .with_context(|| format!("--run {run:?} is not a run number"))?;
+            let Some((articles, files)) = state.forget(number)? else {
+                return Err(scour::Error::NoSuchRun {
+                    path: path.clone(),
+                    run: number,
+                }
+                .into());
+            };
+            println!(
+                "forgot {}: {articles} kept articles and {files} input files; \
+                 the next run reads those files again",
+                scour::state::run_name(number)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The file named by `--config`, else `./pipeline.toml` if there is one, else none.

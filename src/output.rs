@@ -396,8 +396,22 @@ impl Outputs {
         &self.dir
     }
 
+    /// The name of the private directory the files are written in, until published.
+    pub fn staging_name(&self) -> String {
+        self.temp_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
     /// Publishes the run: data files first, `report.json` last.
     pub fn finish(self, summary: &mut RunSummary) -> Result<()> {
+        self.stage(summary)?.publish()
+    }
+
+    /// Ends every file and writes `report.json`, all synced, still in the staging directory:
+    /// what is staged is whole, and only needs [`Staged::publish`] to appear.
+    pub fn stage(self, summary: &mut RunSummary) -> Result<Staged> {
         summary.bytes.output = self.clean.bytes;
         let mut published = Vec::new();
         for writer in [self.clean, self.duplicates, self.rejects] {
@@ -419,26 +433,58 @@ impl Outputs {
         })?;
         report.push(b'\n');
         write_synced(&report_path, &report)?;
-        published.push((report_path, REPORT_FILE.to_string()));
-
-        for (temp_path, name) in published {
-            let final_path = self.dir.join(name);
-            fs::rename(&temp_path, &final_path).map_err(|source| Error::Output {
-                path: final_path,
-                source,
-            })?;
-        }
-        fs::remove_dir(&self.temp_dir).map_err(|source| Error::Output {
-            path: self.temp_dir.clone(),
-            source,
-        })?;
-        // Make the renames themselves durable where the filesystem can; some cannot sync a
-        // directory, and the data files themselves are already synced.
-        if let Ok(dir) = File::open(&self.dir) {
-            let _ = dir.sync_all();
-        }
-        Ok(())
+        Ok(Staged {
+            dir: self.dir,
+            temp_dir: self.temp_dir,
+        })
     }
+}
+
+/// A run's files, whole and synced in the staging directory, not yet visible.
+#[derive(Debug)]
+pub struct Staged {
+    dir: PathBuf,
+    temp_dir: PathBuf,
+}
+
+impl Staged {
+    pub fn publish(self) -> Result<()> {
+        publish_staged(&self.dir, &self.temp_dir)
+    }
+}
+
+/// Moves the staged files in `temp_dir` into `dir`, data files first and `report.json` last,
+/// then removes `temp_dir`. Safe to repeat after a crash part-way: what was moved is no longer
+/// in `temp_dir`, and the rest follows.
+pub fn publish_staged(dir: &Path, temp_dir: &Path) -> Result<()> {
+    let error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Output { path, source }
+    };
+    let mut names: Vec<String> = Vec::new();
+    match fs::read_dir(temp_dir) {
+        Ok(entries) => {
+            for entry in entries {
+                let entry = entry.map_err(error(temp_dir))?;
+                names.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(error(temp_dir)(e)),
+    }
+    names.sort_by_key(|name| (name == REPORT_FILE, name.clone()));
+    for name in names {
+        crate::pipeline::crash_point("publishing");
+        let final_path = dir.join(&name);
+        fs::rename(temp_dir.join(&name), &final_path).map_err(error(&final_path))?;
+    }
+    fs::remove_dir(temp_dir).map_err(error(temp_dir))?;
+    // Make the renames themselves durable where the filesystem can; some cannot sync a
+    // directory, and the data files themselves are already synced.
+    if let Ok(dir) = File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -23,11 +23,14 @@ use crate::decompress::{self, DecompressFailure};
 use crate::dedup::{self, ContentHash, DedupIndex, MemoryIndex, Verdict};
 use crate::discover::{self, Discovered, Source};
 use crate::error::{Error, Result};
-use crate::output::Outputs;
+use crate::output::{self, Outputs};
 use crate::records;
-use crate::report::{Counts, InputTotals, Progress, Reporter, RunFacts, RunSummary};
+use crate::report::{
+    Counts, InputTotals, Progress, Reporter, RunFacts, RunSummary, StateFacts, StateOutcome,
+};
 use crate::stages::markup::MarkupStage;
 use crate::stages::{self, Stage, header, html};
+use crate::state::{self, FileStamp, Manifest, RunBatch, RunRecord, State};
 use crate::warc_dump;
 
 /// A batch closes at this many files…
@@ -44,6 +47,13 @@ enum Outcome {
         detail: String,
         bytes_in: u64,
     },
+    /// A file read in this run, for the nightly state's manifest.
+    FileRead {
+        source: String,
+        stamp: FileStamp,
+    },
+    /// A file the state had read before, unchanged.
+    Unchanged,
 }
 
 struct Cleaned {
@@ -55,7 +65,57 @@ struct Cleaned {
 }
 
 /// Runs the whole job described by `plan`.
+///
+/// With a nightly state the order is what makes a killed run safe to run again: the outputs
+/// are written and synced in a staging directory, then the state's transaction commits (the
+/// one moment the run becomes real), then the files are published by rename. Killed before
+/// the commit, the state is untouched and the same command redoes the run into the same
+/// directory with the same result; killed after it, the same command finds the committed run
+/// and finishes publishing its staged files.
 pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
+    let Some(state_path) = &plan.state_path else {
+        return run_once(plan, plan.output_dir.clone(), None, reporter);
+    };
+    let state = State::open(state_path)?;
+    let runs = state.runs()?;
+    let facts = |record: &RunRecord, outcome| StateFacts {
+        path: state_path.display().to_string(),
+        run: record.run,
+        files_unchanged: record.files_unchanged,
+        kept_new: record.kept,
+        outcome,
+    };
+    if let Some(last) = runs.last() {
+        let staging = last.output_dir.join(&last.staging_dir);
+        if staging.is_dir() && !last.output_dir.join(output::REPORT_FILE).exists() {
+            output::publish_staged(&last.output_dir, &staging)?;
+            return Ok(RunSummary {
+                state: Some(facts(last, StateOutcome::FinishedPublishing)),
+                ..RunSummary::default()
+            });
+        }
+    }
+    let output_dir = if plan.output_dir_given {
+        plan.output_dir.clone()
+    } else {
+        plan.output_dir.join(state::run_name(state.next_run()?))
+    };
+    let absolute = std::path::absolute(&output_dir).unwrap_or_else(|_| output_dir.clone());
+    if let Some(done) = runs.iter().find(|r| r.output_dir == absolute) {
+        return Ok(RunSummary {
+            state: Some(facts(done, StateOutcome::AlreadyComplete)),
+            ..RunSummary::default()
+        });
+    }
+    run_once(plan, output_dir, Some(&state), reporter)
+}
+
+fn run_once(
+    plan: &Plan,
+    output_dir: std::path::PathBuf,
+    state: Option<&State>,
+    reporter: &dyn Reporter,
+) -> Result<RunSummary> {
     let started = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.threads)
@@ -64,8 +124,10 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
             threads: plan.threads,
             message: e.to_string(),
         })?;
-    let mut outputs = Outputs::create(&plan.output_dir, plan.force, plan.output_format)?;
+    let mut outputs = Outputs::create(&output_dir, plan.force, plan.output_format)?;
     let skip_dir = outputs.dir().canonicalize().ok();
+    let manifest = state.map(State::manifest).transpose()?;
+    let writer = state.map(State::begin_run).transpose()?;
 
     let totals = reporter.wants_totals().then(|| {
         let (files, bytes) = discover::count(plan, skip_dir.clone());
@@ -77,6 +139,7 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
         counts: Counts::new(),
         ..RunSummary::default()
     };
+    let mut tally = StateTally::default();
     let mut index = MemoryIndex::new();
     let mut progress = Progress::default();
     std::thread::scope(|scope| -> Result<()> {
@@ -84,8 +147,10 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
         // batches ahead, so the workers never wait for it. If writing fails, `batches` is
         // dropped, the walker's next send fails, and it stops.
         let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Discovered>>(2);
+        let manifest = manifest.as_ref();
         scope.spawn(move || {
-            let mut walk = discover::walk(plan, skip_dir).flat_map(|found| expand(plan, found));
+            let mut walk =
+                discover::walk(plan, skip_dir).flat_map(|found| expand(plan, found, manifest));
             loop {
                 let batch = next_batch(&mut walk);
                 if batch.is_empty() || sender.send(batch).is_err() {
@@ -100,6 +165,10 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
                 return Ok(());
             }
             let to_write = std::mem::take(&mut ready);
+            let mut decider = match &writer {
+                Some(writer) => Decider::State(Box::new(writer.batch()?)),
+                None => Decider::Memory(&mut index),
+            };
             let (cleaned, written) = pool.install(|| {
                 rayon::join(
                     || {
@@ -108,10 +177,22 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
                             .map(|found| process(plan, found))
                             .collect::<Vec<Vec<Outcome>>>()
                     },
-                    || write_batch(plan, to_write, &mut index, &mut outputs, &mut summary),
+                    || {
+                        write_batch(
+                            plan,
+                            to_write,
+                            &mut decider,
+                            &mut outputs,
+                            &mut summary,
+                            &mut tally,
+                        )
+                    },
                 )
             });
             let written = written?;
+            if let Decider::State(batch) = decider {
+                batch.finish()?;
+            }
             ready = cleaned;
             progress.files += written.files;
             progress.bytes += written.bytes;
@@ -121,7 +202,10 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
         }
     })?;
 
-    summary.distinct_texts = index.len() as u64;
+    summary.distinct_texts = match &writer {
+        Some(_) => tally.kept_new,
+        None => index.len() as u64,
+    };
     let elapsed = started.elapsed().as_secs_f64();
     summary.run = RunFacts {
         scour_version: env!("CARGO_PKG_VERSION"),
@@ -130,18 +214,91 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
         files_per_second: summary.counts.seen as f64 / elapsed.max(1e-9),
         megabytes_per_second: summary.bytes.input as f64 / 1e6 / elapsed.max(1e-9),
     };
-    outputs.finish(&mut summary)?;
+    let (Some(state), Some(writer)) = (state, writer) else {
+        outputs.finish(&mut summary)?;
+        reporter.finished(&summary);
+        return Ok(summary);
+    };
+    let record = RunRecord {
+        run: writer.run(),
+        output_dir: std::path::absolute(outputs.dir()).unwrap_or_else(|_| output_dir.clone()),
+        staging_dir: outputs.staging_name(),
+        kept: summary.counts.kept,
+        duplicates: summary.counts.duplicates,
+        rejected: summary.counts.rejected,
+        files_read: tally.files_read,
+        files_unchanged: tally.files_unchanged,
+    };
+    summary.state = Some(StateFacts {
+        path: state.path().display().to_string(),
+        run: record.run,
+        files_unchanged: tally.files_unchanged,
+        kept_new: tally.kept_new,
+        outcome: StateOutcome::Committed,
+    });
+    let staged = outputs.stage(&mut summary)?;
+    crash_point("staged");
+    writer.commit(&record)?;
+    crash_point("committed");
+    staged.publish()?;
     reporter.finished(&summary);
     Ok(summary)
+}
+
+/// Dies on the spot, as `kill -9` would, when `SCOUR_CRASH_AT` names this point: the crash
+/// tests use it to stop a real run exactly between two steps of its commit.
+pub(crate) fn crash_point(name: &str) {
+    static CRASH_AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let crash_at = CRASH_AT.get_or_init(|| std::env::var("SCOUR_CRASH_AT").ok());
+    if crash_at.as_deref() == Some(name) {
+        std::process::abort();
+    }
+}
+
+/// What the nightly state saw of this run's files.
+#[derive(Debug, Default)]
+struct StateTally {
+    files_read: u64,
+    files_unchanged: u64,
+    kept_new: u64,
+}
+
+/// Where duplicates are decided: in memory for a run that stands alone, or against every
+/// earlier run in the state.
+enum Decider<'a, 't> {
+    Memory(&'a mut MemoryIndex),
+    // One per batch, so its size does not matter.
+    State(Box<RunBatch<'t>>),
+}
+
+impl Decider<'_, '_> {
+    fn check_and_insert(&mut self, content: &ContentHash, id: dedup::RecordId) -> Verdict {
+        match self {
+            Decider::Memory(index) => index.check_and_insert(content, id),
+            Decider::State(batch) => batch.check_and_insert(content, id),
+        }
+    }
 }
 
 /// Large JSON Lines dumps and WARC archives become a stream of chunks of whole records, read
 /// here on the walker's thread so that no dump is ever whole in memory; everything else passes
 /// through.
-fn expand(plan: &Plan, found: Discovered) -> Box<dyn Iterator<Item = Discovered> + Send + '_> {
-    let Discovered::File(source) = found else {
+fn expand<'p>(
+    plan: &'p Plan,
+    found: Discovered,
+    manifest: Option<&Manifest>,
+) -> Box<dyn Iterator<Item = Discovered> + Send + 'p> {
+    let Discovered::File(mut source) = found else {
         return Box::new(std::iter::once(found));
     };
+    if let Some(known) = manifest.and_then(|m| m.get(&source.source)) {
+        if known.size == source.size && known.modified_ns == source.modified_ns {
+            return Box::new(std::iter::once(Discovered::Unchanged {
+                source: source.source,
+            }));
+        }
+        source.known = Some(known);
+    }
     if source.size <= plan.stream_above_bytes {
         return Box::new(std::iter::once(Discovered::File(source)));
     }
@@ -159,26 +316,41 @@ fn expand(plan: &Plan, found: Discovered) -> Box<dyn Iterator<Item = Discovered>
         .unwrap_or(usize::MAX)
         .min(4 << 20);
     let is_warc = reader.fill_buf().is_ok_and(warc_dump::looks_like_warc);
+    if !is_warc && !streams_by_name(plan, &source.path) {
+        return Box::new(std::iter::once(Discovered::File(source)));
+    }
+    // A streamed file is remembered by size and time only: its bytes are never whole.
+    let remembered = manifest.map(|_| Discovered::Streamed {
+        source: source.source.clone(),
+        stamp: FileStamp {
+            size: source.size,
+            modified_ns: source.modified_ns,
+            content: 0,
+        },
+    });
     if is_warc {
         let responses = warc_dump::Responses::new(reader, plan.max_decompressed_bytes);
         return Box::new(
-            warc_dump::chunks(responses, source.source, chunk_bytes, source.size)
-                .map(Discovered::WarcChunk),
+            remembered.into_iter().chain(
+                warc_dump::chunks(responses, source.source, chunk_bytes, source.size)
+                    .map(Discovered::WarcChunk),
+            ),
         );
-    }
-    if !streams_by_name(plan, &source.path) {
-        return Box::new(std::iter::once(Discovered::File(source)));
     }
     let file_source = source.source.clone();
     let chunks = records::ChunkReader::new(reader, source.source, chunk_bytes, source.size);
-    Box::new(chunks.map(move |chunk| match chunk {
-        Ok(chunk) => Discovered::Chunk(chunk),
-        Err((line, error)) => Discovered::Problem {
-            source: format!("{file_source}#{line}"),
-            reason: RejectReason::Corrupt,
-            detail: format!("reading stopped here: {error}"),
-        },
-    }))
+    Box::new(
+        remembered
+            .into_iter()
+            .chain(chunks.map(move |chunk| match chunk {
+                Ok(chunk) => Discovered::Chunk(chunk),
+                Err((line, error)) => Discovered::Problem {
+                    source: format!("{file_source}#{line}"),
+                    reason: RejectReason::Corrupt,
+                    detail: format!("reading stopped here: {error}"),
+                },
+            })),
+    )
 }
 
 /// JSON Lines dumps (not `.json`, which may be one array) by name, under any compression.
@@ -232,7 +404,9 @@ fn next_batch(walk: &mut impl Iterator<Item = Discovered>) -> Vec<Discovered> {
                     })
                     .sum::<usize>() as u64;
             }
-            Discovered::Problem { .. } => {}
+            Discovered::Problem { .. }
+            | Discovered::Unchanged { .. }
+            | Discovered::Streamed { .. } => {}
         }
         batch.push(found);
     }
@@ -249,14 +423,22 @@ struct Written {
 fn write_batch(
     plan: &Plan,
     outcomes: Vec<Vec<Outcome>>,
-    index: &mut MemoryIndex,
+    index: &mut Decider<'_, '_>,
     outputs: &mut Outputs,
     summary: &mut RunSummary,
+    tally: &mut StateTally,
 ) -> Result<Written> {
     let mut written = Written { files: 0, bytes: 0 };
     written.files = outcomes.len() as u64;
     for outcome in outcomes.into_iter().flatten() {
         match outcome {
+            Outcome::FileRead { source, stamp } => {
+                if let Decider::State(batch) = index {
+                    batch.record_file(&source, stamp);
+                }
+                tally.files_read += 1;
+            }
+            Outcome::Unchanged => tally.files_unchanged += 1,
             Outcome::Rejected {
                 source,
                 reason,
@@ -286,6 +468,7 @@ fn write_batch(
                 match verdict {
                     Verdict::Kept => {
                         summary.counts.kept += 1;
+                        tally.kept_new += 1;
                         summary.cleaning.add(&cleaned.article.stats);
                         summary.bytes.text_out += cleaned.article.text.len() as u64;
                         let article = &cleaned.article;
@@ -332,6 +515,8 @@ fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
         Discovered::WarcChunk(chunk) => {
             return process_warc(plan, chunk.source, chunk.responses, chunk.bytes_in);
         }
+        Discovered::Unchanged { .. } => return vec![Outcome::Unchanged],
+        Discovered::Streamed { source, stamp } => return vec![Outcome::FileRead { source, stamp }],
         Discovered::Problem {
             source,
             reason,
@@ -345,23 +530,58 @@ fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
             }];
         }
     };
-    let loaded = match load(plan, &source) {
+    let remember = plan.state_path.is_some();
+    let stamp = |content| FileStamp {
+        size: source.size,
+        modified_ns: source.modified_ns,
+        content,
+    };
+    let loaded = match load(plan, &source, remember) {
         Ok(loaded) => loaded,
         Err((reason, detail, bytes_in)) => {
-            return vec![Outcome::Rejected {
+            let mut outcomes = Vec::with_capacity(2);
+            // A file that could not be opened or read is tried again next night.
+            if remember && reason != RejectReason::Unreadable {
+                outcomes.push(Outcome::FileRead {
+                    source: source.source.clone(),
+                    stamp: stamp(0),
+                });
+            }
+            outcomes.push(Outcome::Rejected {
                 source: source.source,
                 reason,
                 detail,
                 bytes_in,
-            }];
+            });
+            return outcomes;
         }
     };
+    let mut outcomes = Vec::with_capacity(2);
+    if remember {
+        let today = stamp(loaded.content);
+        outcomes.push(Outcome::FileRead {
+            source: source.source.clone(),
+            stamp: today,
+        });
+        // Touched or copied, but the same bytes: still delivered.
+        if source.known.is_some_and(|known| today.same_file(&known)) {
+            outcomes.push(Outcome::Unchanged);
+            return outcomes;
+        }
+    }
     if let Some(archive) = loaded.warc {
         let responses = warc_dump::responses(&archive, plan.max_decompressed_bytes);
-        return process_warc(plan, source.source, responses, loaded.bytes_in);
+        outcomes.extend(process_warc(
+            plan,
+            source.source,
+            responses,
+            loaded.bytes_in,
+        ));
+        return outcomes;
     }
     if loaded.json_dump {
-        return process_dump(plan, source.source, loaded);
+        outcomes.extend(process_dump(plan, source.source, loaded));
+        return outcomes;
     }
     let format = if loaded.html_by_name || html::looks_like_html_document(&loaded.text) {
         InputFormat::Html
@@ -369,13 +589,14 @@ fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
         InputFormat::Text
     };
     let article = Article::new(format, loaded.text);
-    vec![clean(
+    outcomes.push(clean(
         plan,
         source.source,
         article,
         loaded.encoding,
         loaded.bytes_in,
-    )]
+    ));
+    outcomes
 }
 
 /// A file's text, ready for the stages.
@@ -389,11 +610,17 @@ struct Loaded {
     json_dump: bool,
     /// A WARC archive's bytes: its payloads are decoded one by one, each with its own charset.
     warc: Option<Vec<u8>>,
+    /// xxh3-128 of the file's bytes as stored, for the nightly state; 0 when not asked for.
+    content: u128,
 }
 
 /// Reads, decompresses and decodes a file, or says why it cannot be:
 /// `(reason, detail, bytes read)`.
-fn load(plan: &Plan, source: &Source) -> Result<Loaded, (RejectReason, String, u64)> {
+fn load(
+    plan: &Plan,
+    source: &Source,
+    fingerprint: bool,
+) -> Result<Loaded, (RejectReason, String, u64)> {
     if source.size > plan.max_file_bytes {
         let detail = format!(
             "{} bytes is more than input.max_file_bytes = {}",
@@ -413,6 +640,12 @@ fn load(plan: &Plan, source: &Source) -> Result<Loaded, (RejectReason, String, u
         Err(error) => return Err((RejectReason::Unreadable, error.to_string(), 0)),
     };
     let bytes_in = bytes.len() as u64;
+    // A fast non-cryptographic hash: it only tells a touched file from an edited one.
+    let content = if fingerprint {
+        xxhash_rust::xxh3::xxh3_128(&bytes).max(1)
+    } else {
+        0
+    };
     let compression = decompress::detect(&bytes);
     let bytes = match compression {
         None => bytes,
@@ -453,6 +686,7 @@ fn load(plan: &Plan, source: &Source) -> Result<Loaded, (RejectReason, String, u
             html_by_name,
             json_dump,
             warc: Some(bytes),
+            content,
         });
     }
     let declared = if json_dump {
@@ -474,6 +708,7 @@ fn load(plan: &Plan, source: &Source) -> Result<Loaded, (RejectReason, String, u
         html_by_name,
         json_dump,
         warc: None,
+        content,
     })
 }
 

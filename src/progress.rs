@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use scour::config::ProgressMode;
-use scour::report::{InputTotals, Progress};
+use scour::report::{InputTotals, Progress, StateOutcome};
 use scour::{Reporter, RunSummary};
 
 pub struct TerminalReporter {
@@ -84,6 +84,23 @@ fn megabytes(done: u64, total: u64) -> String {
 
 /// The human summary printed on stderr at the end of a run.
 pub fn summary_text(summary: &RunSummary) -> String {
+    if let Some(state) = &summary.state {
+        let run = scour::state::run_name(state.run);
+        match state.outcome {
+            StateOutcome::AlreadyComplete => {
+                return format!(
+                    "scour: {run} already completed into this output directory; nothing to do\n"
+                );
+            }
+            StateOutcome::FinishedPublishing => {
+                return format!(
+                    "scour: {run} had been committed but killed while publishing its files; \
+                     finished publishing them, nothing else done (run again for new input)\n"
+                );
+            }
+            StateOutcome::Committed => {}
+        }
+    }
     let counts = &summary.counts;
     let mut text = format!(
         "scour: {} inputs -> {} kept, {} duplicates, {} rejected\n",
@@ -116,8 +133,49 @@ pub fn summary_text(summary: &RunSummary) -> String {
         run.files_per_second,
         run.megabytes_per_second
     ));
+    if let Some(state) = &summary.state {
+        text.push_str(&format!(
+            "  state: {} committed to {}; {} unchanged files skipped, {} new articles kept\n",
+            scour::state::run_name(state.run),
+            state.path,
+            state.files_unchanged,
+            state.kept_new
+        ));
+    }
     if let Some(report) = summary.outputs.get("report.json") {
         text.push_str(&format!("  report: {report}\n"));
+    }
+    text
+}
+
+/// `scour state stats` for people.
+pub fn stats_text(stats: &scour::state::Stats) -> String {
+    let mut text = format!(
+        "state {} (layout {}): {} kept articles, {} input files, {:.1} MB on disk",
+        stats.path,
+        stats.schema,
+        stats.kept_articles,
+        stats.manifest_files,
+        stats.file_bytes as f64 / 1e6
+    );
+    if stats.kept_articles > 0 {
+        text.push_str(&format!(
+            " ({:.0} bytes per kept article)",
+            stats.file_bytes as f64 / stats.kept_articles as f64
+        ));
+    }
+    text.push('\n');
+    for run in &stats.runs {
+        text.push_str(&format!(
+            "  {}: {} files read, {} unchanged, {} kept, {} duplicates, {} rejected -> {}\n",
+            scour::state::run_name(run.run),
+            run.files_read,
+            run.files_unchanged,
+            run.kept,
+            run.duplicates,
+            run.rejected,
+            run.output_dir.display()
+        ));
     }
     text
 }

@@ -99,5 +99,34 @@ pub struct RunSummary {
     pub distinct_texts: u64,
     /// Every file written, by name, with its path.
     pub outputs: BTreeMap<String, String>,
+    /// The nightly state, when the run has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<StateFacts>,
     pub run: RunFacts,
+}
+
+/// What the nightly state did in this run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StateFacts {
+    pub path: String,
+    /// This run's number; the output directory is `run-NNNNNN` unless `--output` named it.
+    pub run: u64,
+    /// Input files not read because the state had read them before, unchanged.
+    pub files_unchanged: u64,
+    /// Articles kept in this run (new to the state).
+    pub kept_new: u64,
+    pub outcome: StateOutcome,
+}
+
+/// How a run with state ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateOutcome {
+    /// The run was done and committed.
+    Committed,
+    /// This output directory already holds a committed run: nothing was done.
+    AlreadyComplete,
+    /// An earlier attempt had committed but was killed while publishing its files; this
+    /// invocation finished publishing them and did nothing else.
+    FinishedPublishing,
 }

@@ -33,6 +33,7 @@ pub struct RawConfig {
     pub dedup: RawDedup,
     pub output: RawOutput,
     pub run: RawRun,
+    pub state: RawState,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -246,6 +247,15 @@ impl Default for RawDedup {
     }
 }
 
+/// `[state]`: the persistent state of nightly runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawState {
+    /// The state database. Unset: every run stands alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
 /// Compression of the record files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -380,11 +390,12 @@ pub fn parse(text: &str, path: &Path) -> Result<(RawConfig, KeySpans), ConfigPro
             "dedup" => check_section::<RawDedup>,
             "output" => check_section::<RawOutput>,
             "run" => check_section::<RawRun>,
+            "state" => check_section::<RawState>,
             _ => {
                 problems.push(problem(
                     Some(section_key.span()),
                     Some(name.to_string()),
-                    "unknown section; expected one of input, clean, header, captions, dedup, output, run",
+                    "unknown section; expected one of input, clean, header, captions, dedup, output, run, state",
                 ));
                 continue;
             }

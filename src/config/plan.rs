@@ -30,6 +30,19 @@ pub struct Overrides {
     pub no_progress: bool,
     pub force: bool,
     pub compression: Option<OutputCompression>,
+    pub state: Option<PathBuf>,
+}
+
+/// The state database a command names: `--state`, else the file's `[state] path` (relative to
+/// the file), else none. For `scour state`, which needs nothing else of the configuration.
+pub fn state_path(loaded: Option<&LoadedConfig>, cli: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = cli {
+        return Some(path.to_path_buf());
+    }
+    let loaded = loaded?;
+    let path = loaded.raw.state.path.as_deref()?;
+    let base = loaded.path.parent().unwrap_or(Path::new(""));
+    Some(base.join(path))
 }
 
 /// One directory (or file) to read.
@@ -60,6 +73,11 @@ pub struct Plan {
     pub stages: Vec<Stage>,
     pub dedup_exact: bool,
     pub output_dir: PathBuf,
+    /// `--output` was given. With state and without it, each run writes to
+    /// `<output_dir>/run-NNNNNN`.
+    pub output_dir_given: bool,
+    /// The nightly state database, if any (`[state] path`, `--state`).
+    pub state_path: Option<PathBuf>,
     pub output_format: OutputFormat,
     /// Resolved: never 0.
     pub threads: usize,
@@ -155,6 +173,18 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
         Some(output) => output.clone(),
         None => from_file(&raw.output.dir),
     };
+    if let Some(state) = &overrides.state {
+        raw.state.path = Some(state.display().to_string());
+    }
+    let state_path = match (&overrides.state, &raw.state.path) {
+        (Some(state), _) => Some(state.clone()),
+        (None, Some(path)) if path.trim().is_empty() => {
+            problems.push(problem("state.path", "must not be empty".into()));
+            None
+        }
+        (None, Some(path)) => Some(from_file(path)),
+        (None, None) => None,
+    };
     if raw.output.dir.trim().is_empty() {
         problems.push(problem("output.dir", "must not be empty".into()));
     }
@@ -234,6 +264,8 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
         stages,
         dedup_exact: raw.dedup.exact,
         output_dir,
+        output_dir_given: overrides.output.is_some(),
+        state_path,
         output_format: OutputFormat {
             compression: raw.output.compression,
             max_records_per_file: raw.output.max_records_per_file,
@@ -371,6 +403,7 @@ mod tests {
             no_progress: true,
             force: true,
             compression: None,
+            state: None,
         };
         let plan = build(
             Some(&loaded("[run]\nthreads = 1\n", dir.path())),

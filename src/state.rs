@@ -1,0 +1,518 @@
+//! The persistent state of nightly runs: what was kept and which inputs were read, across runs.
+//!
+//! Nightly users run scour over a dump that grows. The state remembers, in one embedded redb
+//! database file, the content hash of every article ever kept (all 32 bytes: exact, unlike a
+//! Bloom filter that silently drops unique text on a false positive) with its id and the run that
+//! kept it, and a manifest of the input files read (size, modification time and a hash of their
+//! bytes). A run with state reads only new or changed files, and an article already kept by an
+//! earlier run is a duplicate pointing at that run's record.
+//!
+//! redb was chosen over SQLite: it is pure Rust (no C to build), its write transactions are
+//! atomic and durable with copy-on-write B-trees (a `kill -9` at any moment leaves the last
+//! committed state), readers see a consistent snapshot while the one writer works, and its
+//! typed tables fit fixed-size keys without an SQL layer. A run's changes stay in one write
+//! transaction, committed only once the run's outputs are staged and synced, so the state and
+//! the outputs move together (see `pipeline` for the order).
+
+use std::path::{Path, PathBuf};
+
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use crate::dedup::{ContentHash, RecordId, Verdict};
+use crate::error::{Error, Result};
+
+/// The layout of the tables below. A state written with another layout is refused with a clear
+/// message rather than misread.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// `schema` and `next_run`.
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// SHA-256 of a kept text -> (record id, run that kept it).
+const KEPT: TableDefinition<&[u8], (u64, u64)> = TableDefinition::new("kept");
+/// Source -> (size, modification time in ns since the epoch, xxh3-128 of the bytes or 0, run).
+const MANIFEST: TableDefinition<&str, (u64, i128, u128, u64)> = TableDefinition::new("manifest");
+/// Run number -> the run's record, as JSON.
+const RUNS: TableDefinition<u64, &str> = TableDefinition::new("runs");
+
+/// What the state knows of an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    pub size: u64,
+    /// Nanoseconds since the epoch; 0 when the file system does not say.
+    pub modified_ns: i128,
+    /// xxh3-128 of the file's bytes; 0 when the file was streamed rather than read whole.
+    pub content: u128,
+}
+
+impl FileStamp {
+    /// Whether `self` (today's file) is the file `known` was: same size and time, or, when the
+    /// time moved (a copy, a `touch`), the same bytes.
+    pub fn same_file(&self, known: &FileStamp) -> bool {
+        self.size == known.size
+            && (self.modified_ns == known.modified_ns
+                || (self.content != 0 && self.content == known.content))
+    }
+}
+
+/// A committed run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub run: u64,
+    /// The output directory, absolute.
+    pub output_dir: PathBuf,
+    /// The staging directory inside it that holds the run's files until they are published.
+    pub staging_dir: String,
+    pub kept: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub files_read: u64,
+    pub files_unchanged: u64,
+}
+
+/// The run's name on disk: `run-000001`.
+pub fn run_name(run: u64) -> String {
+    format!("run-{run:06}")
+}
+
+/// Totals for `scour state stats`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub path: String,
+    pub schema: u64,
+    pub runs: Vec<RunRecord>,
+    pub kept_articles: u64,
+    pub manifest_files: u64,
+    pub file_bytes: u64,
+}
+
+/// An open state database.
+#[derive(Debug)]
+pub struct State {
+    db: Database,
+    path: PathBuf,
+}
+
+fn db_error(path: &Path, error: impl std::fmt::Display) -> Error {
+    Error::State {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    }
+}
+
+impl State {
+    /// Opens the state at `path`, creating it if it does not exist.
+    pub fn open(path: &Path) -> Result<State> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| db_error(path, e))?;
+        }
+        if !path.exists() {
+            // A new state is built beside its final name and renamed into place, so that a run
+            // killed while creating it leaves nothing half-made under that name.
+            let creating = path.with_extension(format!("creating-{}", std::process::id()));
+            {
+                let db = Database::create(&creating).map_err(|e| db_error(path, e))?;
+                let state = State {
+                    db,
+                    path: creating.clone(),
+                };
+                state.check_schema()?;
+            }
+            std::fs::rename(&creating, path).map_err(|e| db_error(path, e))?;
+        }
+        let db = Database::create(path).map_err(|e| {
+            db_error(
+                path,
+                format!("cannot open the state database (is it a scour state file?): {e}"),
+            )
+        })?;
+        let state = State {
+            db,
+            path: path.to_path_buf(),
+        };
+        state.check_schema()?;
+        Ok(state)
+    }
+
+    fn error(&self, error: impl std::fmt::Display) -> Error {
+        db_error(&self.path, error)
+    }
+
+    fn check_schema(&self) -> Result<()> {
+        let txn = self.db.begin_write().map_err(|e| self.error(e))?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| self.error(e))?;
+            let schema = meta
+                .get("schema")
+                .map_err(|e| self.error(e))?
+                .map(|v| v.value());
+            match schema {
+                None => {
+                    meta.insert("schema", SCHEMA_VERSION)
+                        .map_err(|e| self.error(e))?;
+                    meta.insert("next_run", 1).map_err(|e| self.error(e))?;
+                }
+                Some(SCHEMA_VERSION) => {}
+                Some(other) => {
+                    return Err(self.error(format!(
+                        "the state has layout {other}, and this scour ({}) reads layout \
+                         {SCHEMA_VERSION}; use the scour that wrote it, or start a new state",
+                        env!("CARGO_PKG_VERSION")
+                    )));
+                }
+            }
+            txn.open_table(KEPT).map_err(|e| self.error(e))?;
+            txn.open_table(MANIFEST).map_err(|e| self.error(e))?;
+            txn.open_table(RUNS).map_err(|e| self.error(e))?;
+        }
+        txn.commit().map_err(|e| self.error(e))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The number the next run will have.
+    pub fn next_run(&self) -> Result<u64> {
+        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let meta = txn.open_table(META).map_err(|e| self.error(e))?;
+        Ok(meta
+            .get("next_run")
+            .map_err(|e| self.error(e))?
+            .map_or(1, |v| v.value()))
+    }
+
+    /// Every committed run, oldest first.
+    pub fn runs(&self) -> Result<Vec<RunRecord>> {
+        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let runs = txn.open_table(RUNS).map_err(|e| self.error(e))?;
+        let mut out = Vec::new();
+        for entry in runs.iter().map_err(|e| self.error(e))? {
+            let (_, record) = entry.map_err(|e| self.error(e))?;
+            out.push(serde_json::from_str(record.value()).map_err(|e| self.error(e))?);
+        }
+        Ok(out)
+    }
+
+    /// A snapshot of the manifest, for the walk to look files up in while the run writes.
+    pub fn manifest(&self) -> Result<Manifest> {
+        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let table = txn.open_table(MANIFEST).map_err(|e| self.error(e))?;
+        Ok(Manifest { table })
+    }
+
+    /// Starts the run numbered [`State::next_run`]; nothing it records is visible, to this or
+    /// any later run, until [`RunWriter::commit`].
+    pub fn begin_run(&self) -> Result<RunWriter<'_>> {
+        let run = self.next_run()?;
+        let txn = self.db.begin_write().map_err(|e| self.error(e))?;
+        Ok(RunWriter {
+            state: self,
+            txn,
+            run,
+        })
+    }
+
+    pub fn stats(&self) -> Result<Stats> {
+        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let kept = txn.open_table(KEPT).map_err(|e| self.error(e))?;
+        let manifest = txn.open_table(MANIFEST).map_err(|e| self.error(e))?;
+        Ok(Stats {
+            path: self.path.display().to_string(),
+            schema: SCHEMA_VERSION,
+            runs: self.runs()?,
+            kept_articles: kept.len().map_err(|e| self.error(e))?,
+            manifest_files: manifest.len().map_err(|e| self.error(e))?,
+            file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
+        })
+    }
+
+    /// Drops run `run`: the articles it kept and the files it read are forgotten, so the next
+    /// run reads those files again. Its output directory is left alone. Returns the number of
+    /// articles and files forgotten, or `None` if there is no such run.
+    pub fn forget(&self, run: u64) -> Result<Option<(u64, u64)>> {
+        let txn = self.db.begin_write().map_err(|e| self.error(e))?;
+        let forgotten = {
+            let mut runs = txn.open_table(RUNS).map_err(|e| self.error(e))?;
+            if runs.remove(run).map_err(|e| self.error(e))?.is_none() {
+                return Ok(None);
+            }
+            // A scan: forgetting is rare, and an index by run would cost every insert.
+            let mut kept = txn.open_table(KEPT).map_err(|e| self.error(e))?;
+            let mut articles = 0;
+            kept.retain(|_, (_, kept_in)| {
+                let forget = kept_in == run;
+                articles += u64::from(forget);
+                !forget
+            })
+            .map_err(|e| self.error(e))?;
+            let mut manifest = txn.open_table(MANIFEST).map_err(|e| self.error(e))?;
+            let mut files = 0;
+            manifest
+                .retain(|_, (_, _, _, read_in)| {
+                    let forget = read_in == run;
+                    files += u64::from(forget);
+                    !forget
+                })
+                .map_err(|e| self.error(e))?;
+            (articles, files)
+        };
+        txn.commit().map_err(|e| self.error(e))?;
+        Ok(Some(forgotten))
+    }
+}
+
+/// A read-only snapshot of the manifest.
+#[derive(Debug)]
+pub struct Manifest {
+    table: redb::ReadOnlyTable<&'static str, (u64, i128, u128, u64)>,
+}
+
+impl Manifest {
+    pub fn get(&self, source: &str) -> Option<FileStamp> {
+        let entry = self.table.get(source).ok()??;
+        let (size, modified_ns, content, _) = entry.value();
+        Some(FileStamp {
+            size,
+            modified_ns,
+            content,
+        })
+    }
+}
+
+/// One run's changes to the state, uncommitted.
+pub struct RunWriter<'s> {
+    state: &'s State,
+    txn: redb::WriteTransaction,
+    run: u64,
+}
+
+impl std::fmt::Debug for RunWriter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunWriter")
+            .field("run", &self.run)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunWriter<'_> {
+    pub fn run(&self) -> u64 {
+        self.run
+    }
+
+    /// Opens the tables for a batch of decisions.
+    pub fn batch(&self) -> Result<RunBatch<'_>> {
+        let error = |e: redb::TableError| self.state.error(e);
+        Ok(RunBatch {
+            kept: self.txn.open_table(KEPT).map_err(error)?,
+            manifest: self.txn.open_table(MANIFEST).map_err(error)?,
+            run: self.run,
+            path: &self.state.path,
+            failure: None,
+        })
+    }
+
+    /// Makes the run durable: its kept hashes, its manifest entries, and its record.
+    pub fn commit(self, record: &RunRecord) -> Result<()> {
+        let error = |e: &dyn std::fmt::Display| self.state.error(e);
+        {
+            let mut runs = self.txn.open_table(RUNS).map_err(|e| error(&e))?;
+            let json = serde_json::to_string(record).map_err(|e| error(&e))?;
+            runs.insert(self.run, json.as_str())
+                .map_err(|e| error(&e))?;
+            let mut meta = self.txn.open_table(META).map_err(|e| error(&e))?;
+            meta.insert("next_run", self.run + 1)
+                .map_err(|e| error(&e))?;
+        }
+        self.txn.commit().map_err(|e| error(&e))
+    }
+}
+
+/// The state's tables for one batch: dedup against every earlier run and this one, and the
+/// manifest entries of the files read.
+pub struct RunBatch<'t> {
+    kept: redb::Table<'t, &'static [u8], (u64, u64)>,
+    manifest: redb::Table<'t, &'static str, (u64, i128, u128, u64)>,
+    run: u64,
+    path: &'t Path,
+    /// The first database error; the index trait cannot return one, so it is held until the
+    /// batch is absorbed and fails the run there.
+    failure: Option<String>,
+}
+
+impl RunBatch<'_> {
+    /// Records that `source` was read as `stamp` in this run.
+    pub fn record_file(&mut self, source: &str, stamp: FileStamp) {
+        let value = (stamp.size, stamp.modified_ns, stamp.content, self.run);
+        if let Err(e) = self.manifest.insert(source, value) {
+            self.failure.get_or_insert(e.to_string());
+        }
+    }
+
+    /// Like [`crate::dedup::DedupIndex::check_and_insert`], against every run.
+    pub fn check_and_insert(&mut self, content: &ContentHash, id: RecordId) -> Verdict {
+        match self.kept.get(&content[..]) {
+            Ok(Some(existing)) => return Verdict::DuplicateOf(RecordId(existing.value().0)),
+            Ok(None) => {}
+            Err(e) => {
+                self.failure.get_or_insert(e.to_string());
+                return Verdict::Kept;
+            }
+        }
+        if let Err(e) = self.kept.insert(&content[..], (id.0, self.run)) {
+            self.failure.get_or_insert(e.to_string());
+        }
+        Verdict::Kept
+    }
+
+    /// Ends the batch; fails with the first database error it met.
+    pub fn finish(self) -> Result<()> {
+        match self.failure {
+            None => Ok(()),
+            Some(message) => Err(Error::State {
+                path: self.path.to_path_buf(),
+                message,
+            }),
+        }
+    }
+}
+
+impl std::fmt::Debug for RunBatch<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunBatch")
+            .field("run", &self.run)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(run: u64) -> RunRecord {
+        RunRecord {
+            run,
+            output_dir: PathBuf::from("/out"),
+            staging_dir: ".scour-tmp-1".into(),
+            kept: 0,
+            duplicates: 0,
+            rejected: 0,
+            files_read: 0,
+            files_unchanged: 0,
+        }
+    }
+
+    #[test]
+    fn what_a_run_keeps_is_seen_only_after_commit_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.redb");
+        let state = State::open(&path).unwrap();
+        let hash = [7u8; 32];
+        {
+            let writer = state.begin_run().unwrap();
+            let mut batch = writer.batch().unwrap();
+            assert_eq!(batch.check_and_insert(&hash, RecordId(1)), Verdict::Kept);
+            assert_eq!(
+                batch.check_and_insert(&hash, RecordId(2)),
+                Verdict::DuplicateOf(RecordId(1))
+            );
+            // Dropped without commit: a killed run.
+        }
+        assert_eq!(state.next_run().unwrap(), 1);
+        let writer = state.begin_run().unwrap();
+        let mut batch = writer.batch().unwrap();
+        assert_eq!(batch.check_and_insert(&hash, RecordId(3)), Verdict::Kept);
+        batch.record_file(
+            "a.txt",
+            FileStamp {
+                size: 5,
+                modified_ns: 9,
+                content: 11,
+            },
+        );
+        batch.finish().unwrap();
+        writer.commit(&record(1)).unwrap();
+        drop(state);
+
+        let state = State::open(&path).unwrap();
+        assert_eq!(state.next_run().unwrap(), 2);
+        let stamp = state.manifest().unwrap().get("a.txt").unwrap();
+        assert_eq!(stamp.size, 5);
+        let writer = state.begin_run().unwrap();
+        let mut batch = writer.batch().unwrap();
+        assert_eq!(
+            batch.check_and_insert(&hash, RecordId(4)),
+            Verdict::DuplicateOf(RecordId(3))
+        );
+    }
+
+    #[test]
+    fn forgetting_a_run_drops_its_articles_and_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::open(&dir.path().join("s.redb")).unwrap();
+        for run in 1..=2u8 {
+            let writer = state.begin_run().unwrap();
+            let mut batch = writer.batch().unwrap();
+            batch.check_and_insert(&[run; 32], RecordId(u64::from(run)));
+            batch.record_file(
+                &format!("{run}.txt"),
+                FileStamp {
+                    size: 1,
+                    modified_ns: 1,
+                    content: 0,
+                },
+            );
+            batch.finish().unwrap();
+            writer.commit(&record(u64::from(run))).unwrap();
+        }
+        assert_eq!(state.forget(1).unwrap(), Some((1, 1)));
+        assert_eq!(state.forget(1).unwrap(), None);
+        let stats = state.stats().unwrap();
+        assert_eq!(stats.kept_articles, 1);
+        assert_eq!(stats.manifest_files, 1);
+        assert_eq!(stats.runs.len(), 1);
+        assert!(state.manifest().unwrap().get("1.txt").is_none());
+    }
+
+    #[test]
+    fn a_state_of_another_layout_is_refused_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.redb");
+        {
+            let db = Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            txn.open_table(META).unwrap().insert("schema", 99).unwrap();
+            txn.commit().unwrap();
+        }
+        let error = State::open(&path).unwrap_err().to_string();
+        assert!(error.contains("layout 99"), "{error}");
+    }
+
+    #[test]
+    fn a_touched_file_with_the_same_bytes_is_the_same_file() {
+        let known = FileStamp {
+            size: 10,
+            modified_ns: 1,
+            content: 42,
+        };
+        let touched = FileStamp {
+            modified_ns: 2,
+            ..known
+        };
+        assert!(touched.same_file(&known));
+        let edited = FileStamp {
+            content: 43,
+            ..touched
+        };
+        assert!(!edited.same_file(&known));
+        let streamed = FileStamp {
+            content: 0,
+            ..touched
+        };
+        assert!(!streamed.same_file(&FileStamp {
+            content: 0,
+            ..known
+        }));
+    }
+}
