@@ -173,16 +173,21 @@ impl CleanRecord<'_> {
 pub enum DuplicateKind {
     /// Same SHA-256 of the cleaned text.
     Exact,
+    /// Not the same text, but estimated similar enough (`dedup.near`).
+    Near,
 }
 
 /// A dropped duplicate: one line of `duplicates.jsonl`, pointing at the kept twin.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DuplicateRecord<'a> {
     pub source: &'a str,
     /// The `id` of the kept record in `clean.jsonl`.
     pub duplicate_of: &'a str,
     pub sha256: &'a str,
     pub kind: DuplicateKind,
+    /// For `near`: the estimated Jaccard similarity of the two texts' shingles, 3 decimals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f64>,
 }
 
 /// Why an input produced no record. The codes are stable: scripts filter on them.

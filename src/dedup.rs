@@ -2,9 +2,9 @@
 //!
 //! Hashing is per article and runs in parallel with the stages. Deciding is not: it runs on one
 //! thread in sorted `source` order, so the kept article of a set of duplicates is always the first
-//! in that order, whatever the thread count. The decision goes through [`DedupIndex`] so that a
-//! persistent index shared across nightly runs can replace the in-memory one without touching
-//! the pipeline.
+//! in that order, whatever the thread count. [`MemoryIndex`] holds a run's kept contents; with a
+//! nightly state, the state's table of every kept article takes its place
+//! (`state::RunBatch`).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -55,26 +55,6 @@ impl std::fmt::Display for RecordId {
     }
 }
 
-/// What the index says about an article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// First of its content: keep it.
-    Kept,
-    /// Same content as the kept record with this id.
-    DuplicateOf(RecordId),
-}
-
-/// Remembers the content of kept articles. Called in sorted order, one article at a time.
-pub trait DedupIndex {
-    /// Records `content` as kept under `id` if it is new; otherwise names the kept twin.
-    fn check_and_insert(&mut self, content: &ContentHash, id: RecordId) -> Verdict;
-    /// How many distinct contents are known.
-    fn len(&self) -> usize;
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 /// The in-memory index: 24 bytes of key and value per kept article.
 ///
 /// Keys are the first 128 bits of the SHA-256, which keeps the set at a few dozen bytes per kept
@@ -88,23 +68,31 @@ impl MemoryIndex {
     pub fn new() -> MemoryIndex {
         MemoryIndex::default()
     }
-}
 
-impl DedupIndex for MemoryIndex {
-    fn check_and_insert(&mut self, content: &ContentHash, id: RecordId) -> Verdict {
-        let mut key = [0u8; 16];
-        key.copy_from_slice(&content[..16]);
-        match self.kept.entry(key) {
-            std::collections::hash_map::Entry::Occupied(kept) => Verdict::DuplicateOf(*kept.get()),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(id);
-                Verdict::Kept
-            }
-        }
+    /// How many distinct contents are known.
+    pub fn len(&self) -> usize {
+        self.kept.len()
     }
 
-    fn len(&self) -> usize {
-        self.kept.len()
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// The kept record with this content, if any.
+    pub fn get(&self, content: &ContentHash) -> Option<RecordId> {
+        self.kept.get(&Self::key(content)).copied()
+    }
+
+    /// Records `content` as standing for the kept record `id` (its own, or the kept twin of a
+    /// near-duplicate, so that a later exact copy points at a record that is in the output).
+    pub fn insert(&mut self, content: &ContentHash, id: RecordId) {
+        self.kept.insert(Self::key(content), id);
+    }
+
+    fn key(content: &ContentHash) -> [u8; 16] {
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&content[..16]);
+        key
     }
 }
 
@@ -144,17 +132,11 @@ mod tests {
         let mut index = MemoryIndex::new();
         let a = hash_text("a");
         let first = record_id("x/1.txt", &a);
-        assert_eq!(index.check_and_insert(&a, first), Verdict::Kept);
-        let second = record_id("x/2.txt", &a);
-        assert_eq!(
-            index.check_and_insert(&a, second),
-            Verdict::DuplicateOf(first)
-        );
-        assert_eq!(
-            index.check_and_insert(&hash_text("b"), second),
-            Verdict::Kept
-        );
-        assert_eq!(index.len(), 2);
+        assert_eq!(index.get(&a), None);
+        index.insert(&a, first);
+        assert_eq!(index.get(&a), Some(first));
+        assert_eq!(index.get(&hash_text("b")), None);
+        assert_eq!(index.len(), 1);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod dedup;
 pub mod discover;
 pub mod error;
 pub mod json;
+pub mod near;
 pub mod output;
 pub mod pipeline;
 pub mod records;

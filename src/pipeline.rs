@@ -20,9 +20,10 @@ use crate::article::{
 use crate::config::Plan;
 use crate::decode::{self, DecodeFailure};
 use crate::decompress::{self, DecompressFailure};
-use crate::dedup::{self, ContentHash, DedupIndex, MemoryIndex, Verdict};
+use crate::dedup::{self, ContentHash, MemoryIndex, RecordId};
 use crate::discover::{self, Discovered, Source};
 use crate::error::{Error, Result};
+use crate::near::{self, MemoryNear};
 use crate::output::{self, Outputs};
 use crate::records;
 use crate::report::{
@@ -60,6 +61,8 @@ struct Cleaned {
     source: String,
     article: Article,
     sha256: ContentHash,
+    /// MinHash of the text, when near-duplicates are looked for.
+    signature: Option<near::Signature>,
     encoding: &'static str,
     bytes_in: u64,
 }
@@ -77,6 +80,9 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
         return run_once(plan, plan.output_dir.clone(), None, reporter);
     };
     let state = State::open(state_path)?;
+    if let Some(near) = &plan.near {
+        state.check_near_settings(near)?;
+    }
     let runs = state.runs()?;
     let facts = |record: &RunRecord, outcome| StateFacts {
         path: state_path.display().to_string(),
@@ -141,6 +147,7 @@ fn run_once(
     };
     let mut tally = StateTally::default();
     let mut index = MemoryIndex::new();
+    let mut near_index = MemoryNear::default();
     let mut progress = Progress::default();
     std::thread::scope(|scope| -> Result<()> {
         // The walk (directory reads and a stat per file) runs on its own thread, a couple of
@@ -167,7 +174,7 @@ fn run_once(
             let to_write = std::mem::take(&mut ready);
             let mut decider = match &writer {
                 Some(writer) => Decider::State(Box::new(writer.batch()?)),
-                None => Decider::Memory(&mut index),
+                None => Decider::Memory(&mut index, &mut near_index),
             };
             let (cleaned, written) = pool.install(|| {
                 rayon::join(
@@ -266,16 +273,67 @@ struct StateTally {
 /// Where duplicates are decided: in memory for a run that stands alone, or against every
 /// earlier run in the state.
 enum Decider<'a, 't> {
-    Memory(&'a mut MemoryIndex),
+    Memory(&'a mut MemoryIndex, &'a mut MemoryNear),
     // One per batch, so its size does not matter.
     State(Box<RunBatch<'t>>),
 }
 
+/// What became of a cleaned article.
+enum Decision {
+    Kept,
+    Exact(RecordId),
+    Near(RecordId, f64),
+}
+
 impl Decider<'_, '_> {
-    fn check_and_insert(&mut self, content: &ContentHash, id: dedup::RecordId) -> Verdict {
+    /// Decides one article, in sorted order: an exact copy of a kept article, else a near copy
+    /// of one, else kept. Only kept articles are candidates, so a cluster's first article in
+    /// sorted order is the one kept.
+    fn decide(
+        &mut self,
+        plan: &Plan,
+        content: &ContentHash,
+        signature: Option<&[u32]>,
+        id: RecordId,
+    ) -> Decision {
+        if plan.dedup_exact {
+            let known = match self {
+                Decider::Memory(index, _) => index.get(content),
+                Decider::State(batch) => batch.get(content),
+            };
+            if let Some(kept) = known {
+                return Decision::Exact(kept);
+            }
+        }
+        let near = plan.near.as_ref().zip(signature);
+        if let Some((near_plan, signature)) = near {
+            let found = match self {
+                Decider::Memory(_, index) => index.find(near_plan, signature),
+                Decider::State(batch) => batch.find_near(near_plan, signature),
+            };
+            if let Some((kept, similarity)) = found {
+                // A later exact copy of this text points at the record that was kept.
+                self.insert(plan, content, kept);
+                return Decision::Near(kept, similarity);
+            }
+        }
+        self.insert(plan, content, id);
+        if let Some((near_plan, signature)) = near {
+            match self {
+                Decider::Memory(_, index) => index.insert(near_plan, id, signature.into()),
+                Decider::State(batch) => batch.insert_near(near_plan, id, signature),
+            }
+        }
+        Decision::Kept
+    }
+
+    fn insert(&mut self, plan: &Plan, content: &ContentHash, id: RecordId) {
+        if !plan.dedup_exact {
+            return;
+        }
         match self {
-            Decider::Memory(index) => index.check_and_insert(content, id),
-            Decider::State(batch) => batch.check_and_insert(content, id),
+            Decider::Memory(index, _) => index.insert(content, id),
+            Decider::State(batch) => batch.insert(content, id),
         }
     }
 }
@@ -459,14 +517,20 @@ fn write_batch(
                 summary.bytes.input += cleaned.bytes_in;
                 summary.counts.seen += 1;
                 let id = dedup::record_id(&cleaned.source, &cleaned.sha256);
-                let verdict = if plan.dedup_exact {
-                    index.check_and_insert(&cleaned.sha256, id)
-                } else {
-                    Verdict::Kept
-                };
+                let decision =
+                    index.decide(plan, &cleaned.sha256, cleaned.signature.as_deref(), id);
                 let sha256 = dedup::hex(&cleaned.sha256);
-                match verdict {
-                    Verdict::Kept => {
+                let (kept, kind, similarity) = match decision {
+                    Decision::Kept => (None, DuplicateKind::Exact, None),
+                    Decision::Exact(kept) => (Some(kept), DuplicateKind::Exact, None),
+                    Decision::Near(kept, similarity) => (
+                        Some(kept),
+                        DuplicateKind::Near,
+                        Some(near::rounded(similarity)),
+                    ),
+                };
+                match kept {
+                    None => {
                         summary.counts.kept += 1;
                         tally.kept_new += 1;
                         summary.cleaning.add(&cleaned.article.stats);
@@ -490,13 +554,14 @@ fn write_batch(
                         };
                         outputs.clean.write_with(|line| record.write_json(line))?;
                     }
-                    Verdict::DuplicateOf(kept) => {
+                    Some(kept) => {
                         summary.counts.duplicates += 1;
                         outputs.duplicates.write(&DuplicateRecord {
                             source: &cleaned.source,
                             duplicate_of: &kept.to_string(),
                             sha256: &sha256,
-                            kind: DuplicateKind::Exact,
+                            kind,
+                            similarity,
                         })?;
                     }
                 }
@@ -980,10 +1045,15 @@ fn clean(
         return reject(source, RejectReason::NoText, detail);
     }
     let sha256 = dedup::hash_text(&article.text);
+    let signature = plan
+        .near
+        .as_ref()
+        .map(|near| near::signature(near, &article.text));
     Outcome::Cleaned(Box::new(Cleaned {
         source,
         article,
         sha256,
+        signature,
         encoding,
         bytes_in,
     }))

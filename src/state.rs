@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 
-use crate::dedup::{ContentHash, RecordId, Verdict};
+use crate::dedup::{ContentHash, RecordId};
 use crate::error::{Error, Result};
+use crate::near::{self, NearPlan};
 
 /// The layout of the tables below. A state written with another layout is refused with a clear
 /// message rather than misread.
@@ -34,6 +35,10 @@ const KEPT: TableDefinition<&[u8], (u64, u64)> = TableDefinition::new("kept");
 const MANIFEST: TableDefinition<&str, (u64, i128, u128, u64)> = TableDefinition::new("manifest");
 /// Run number -> the run's record, as JSON.
 const RUNS: TableDefinition<u64, &str> = TableDefinition::new("runs");
+/// LSH band key -> the first kept record with it (`dedup.near`).
+const NEAR_BANDS: TableDefinition<u64, u64> = TableDefinition::new("near_bands");
+/// Record id -> its MinHash signature, little-endian u32s (`dedup.near`).
+const SIGNATURES: TableDefinition<u64, &[u8]> = TableDefinition::new("signatures");
 
 /// What the state knows of an input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +169,8 @@ impl State {
             txn.open_table(KEPT).map_err(|e| self.error(e))?;
             txn.open_table(MANIFEST).map_err(|e| self.error(e))?;
             txn.open_table(RUNS).map_err(|e| self.error(e))?;
+            txn.open_table(NEAR_BANDS).map_err(|e| self.error(e))?;
+            txn.open_table(SIGNATURES).map_err(|e| self.error(e))?;
         }
         txn.commit().map_err(|e| self.error(e))
     }
@@ -192,6 +199,36 @@ impl State {
             out.push(serde_json::from_str(record.value()).map_err(|e| self.error(e))?);
         }
         Ok(out)
+    }
+
+    /// Near-duplicate signatures are only comparable under the same settings: the first run
+    /// with `dedup.near` records them, and later runs must use the same.
+    pub fn check_near_settings(&self, plan: &NearPlan) -> Result<()> {
+        let wanted = [
+            ("near_shingle_words", plan.shingle_words as u64),
+            ("near_bands", plan.bands as u64),
+            ("near_rows", plan.rows as u64),
+        ];
+        let txn = self.db.begin_write().map_err(|e| self.error(e))?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| self.error(e))?;
+            for (key, value) in wanted {
+                let stored = meta.get(key).map_err(|e| self.error(e))?.map(|v| v.value());
+                match stored {
+                    None => {
+                        meta.insert(key, value).map_err(|e| self.error(e))?;
+                    }
+                    Some(stored) if stored == value => {}
+                    Some(stored) => {
+                        return Err(self.error(format!(
+                            "its near-duplicate signatures were made with dedup.{key} = \
+                             {stored}, not {value}; use the same settings or a new state"
+                        )));
+                    }
+                }
+            }
+        }
+        txn.commit().map_err(|e| self.error(e))
     }
 
     /// A snapshot of the manifest, for the walk to look files up in while the run writes.
@@ -240,12 +277,24 @@ impl State {
             // A scan: forgetting is rare, and an index by run would cost every insert.
             let mut kept = txn.open_table(KEPT).map_err(|e| self.error(e))?;
             let mut articles = 0;
-            kept.retain(|_, (_, kept_in)| {
+            let mut ids = rustc_hash::FxHashSet::default();
+            kept.retain(|_, (id, kept_in)| {
                 let forget = kept_in == run;
                 articles += u64::from(forget);
+                if forget {
+                    ids.insert(id);
+                }
                 !forget
             })
             .map_err(|e| self.error(e))?;
+            let mut signatures = txn.open_table(SIGNATURES).map_err(|e| self.error(e))?;
+            signatures
+                .retain(|id, _| !ids.contains(&id))
+                .map_err(|e| self.error(e))?;
+            let mut bands = txn.open_table(NEAR_BANDS).map_err(|e| self.error(e))?;
+            bands
+                .retain(|_, id| !ids.contains(&id))
+                .map_err(|e| self.error(e))?;
             let mut manifest = txn.open_table(MANIFEST).map_err(|e| self.error(e))?;
             let mut files = 0;
             manifest
@@ -306,6 +355,8 @@ impl RunWriter<'_> {
         Ok(RunBatch {
             kept: self.txn.open_table(KEPT).map_err(error)?,
             manifest: self.txn.open_table(MANIFEST).map_err(error)?,
+            bands: self.txn.open_table(NEAR_BANDS).map_err(error)?,
+            signatures: self.txn.open_table(SIGNATURES).map_err(error)?,
             run: self.run,
             path: &self.state.path,
             failure: None,
@@ -333,6 +384,8 @@ impl RunWriter<'_> {
 pub struct RunBatch<'t> {
     kept: redb::Table<'t, &'static [u8], (u64, u64)>,
     manifest: redb::Table<'t, &'static str, (u64, i128, u128, u64)>,
+    bands: redb::Table<'t, u64, u64>,
+    signatures: redb::Table<'t, u64, &'static [u8]>,
     run: u64,
     path: &'t Path,
     /// The first database error; the index trait cannot return one, so it is held until the
@@ -340,29 +393,82 @@ pub struct RunBatch<'t> {
     failure: Option<String>,
 }
 
+/// The value, or `None` with the first error kept in `failure` (the run fails with it when the
+/// batch ends).
+fn ok_or_note<T>(result: Result<T, redb::StorageError>, failure: &mut Option<String>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(e) => {
+            failure.get_or_insert(e.to_string());
+            None
+        }
+    }
+}
+
 impl RunBatch<'_> {
     /// Records that `source` was read as `stamp` in this run.
     pub fn record_file(&mut self, source: &str, stamp: FileStamp) {
         let value = (stamp.size, stamp.modified_ns, stamp.content, self.run);
-        if let Err(e) = self.manifest.insert(source, value) {
-            self.failure.get_or_insert(e.to_string());
-        }
+        let done = self.manifest.insert(source, value).map(drop);
+        ok_or_note(done, &mut self.failure);
     }
 
-    /// Like [`crate::dedup::DedupIndex::check_and_insert`], against every run.
-    pub fn check_and_insert(&mut self, content: &ContentHash, id: RecordId) -> Verdict {
-        match self.kept.get(&content[..]) {
-            Ok(Some(existing)) => return Verdict::DuplicateOf(RecordId(existing.value().0)),
-            Ok(None) => {}
-            Err(e) => {
-                self.failure.get_or_insert(e.to_string());
-                return Verdict::Kept;
+    /// The kept record with this content, in any run.
+    pub fn get(&mut self, content: &ContentHash) -> Option<RecordId> {
+        let found = self.kept.get(&content[..]).map(|v| v.map(|v| v.value().0));
+        ok_or_note(found, &mut self.failure).flatten().map(RecordId)
+    }
+
+    /// Records `content` as standing for the kept record `id`.
+    pub fn insert(&mut self, content: &ContentHash, id: RecordId) {
+        let done = self.kept.insert(&content[..], (id.0, self.run)).map(drop);
+        ok_or_note(done, &mut self.failure);
+    }
+
+    /// Like [`crate::near::MemoryNear::find`], against every run.
+    pub fn find_near(&mut self, plan: &NearPlan, signature: &[u32]) -> Option<(RecordId, f64)> {
+        let mut best: Option<(RecordId, f64)> = None;
+        for key in near::band_keys(plan, signature) {
+            let candidate = self.bands.get(key).map(|v| v.map(|v| v.value()));
+            let Some(candidate) = ok_or_note(candidate, &mut self.failure).flatten() else {
+                continue;
+            };
+            let theirs = self.signatures.get(candidate).map(|v| {
+                v.map(|bytes| {
+                    bytes
+                        .value()
+                        .chunks_exact(4)
+                        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                        .collect::<Vec<u32>>()
+                })
+            });
+            let Some(theirs) = ok_or_note(theirs, &mut self.failure).flatten() else {
+                continue;
+            };
+            if theirs.len() != signature.len() {
+                continue;
+            }
+            let similar = near::similarity(signature, &theirs);
+            if similar >= plan.threshold && best.is_none_or(|(_, s)| similar > s) {
+                best = Some((RecordId(candidate), similar));
             }
         }
-        if let Err(e) = self.kept.insert(&content[..], (id.0, self.run)) {
-            self.failure.get_or_insert(e.to_string());
+        best
+    }
+
+    /// Remembers a kept article's signature for later near-duplicate lookups; a band already
+    /// taken keeps pointing at the earlier article.
+    pub fn insert_near(&mut self, plan: &NearPlan, id: RecordId, signature: &[u32]) {
+        for key in near::band_keys(plan, signature) {
+            let taken = self.bands.get(key).map(|v| v.is_some());
+            if ok_or_note(taken, &mut self.failure) == Some(false) {
+                let done = self.bands.insert(key, id.0).map(drop);
+                ok_or_note(done, &mut self.failure);
+            }
         }
-        Verdict::Kept
+        let bytes: Vec<u8> = signature.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let done = self.signatures.insert(id.0, bytes.as_slice()).map(drop);
+        ok_or_note(done, &mut self.failure);
     }
 
     /// Ends the batch; fails with the first database error it met.
@@ -412,17 +518,16 @@ mod tests {
         {
             let writer = state.begin_run().unwrap();
             let mut batch = writer.batch().unwrap();
-            assert_eq!(batch.check_and_insert(&hash, RecordId(1)), Verdict::Kept);
-            assert_eq!(
-                batch.check_and_insert(&hash, RecordId(2)),
-                Verdict::DuplicateOf(RecordId(1))
-            );
+            assert_eq!(batch.get(&hash), None);
+            batch.insert(&hash, RecordId(1));
+            assert_eq!(batch.get(&hash), Some(RecordId(1)));
             // Dropped without commit: a killed run.
         }
         assert_eq!(state.next_run().unwrap(), 1);
         let writer = state.begin_run().unwrap();
         let mut batch = writer.batch().unwrap();
-        assert_eq!(batch.check_and_insert(&hash, RecordId(3)), Verdict::Kept);
+        assert_eq!(batch.get(&hash), None);
+        batch.insert(&hash, RecordId(3));
         batch.record_file(
             "a.txt",
             FileStamp {
@@ -441,10 +546,7 @@ mod tests {
         assert_eq!(stamp.size, 5);
         let writer = state.begin_run().unwrap();
         let mut batch = writer.batch().unwrap();
-        assert_eq!(
-            batch.check_and_insert(&hash, RecordId(4)),
-            Verdict::DuplicateOf(RecordId(3))
-        );
+        assert_eq!(batch.get(&hash), Some(RecordId(3)));
     }
 
     #[test]
@@ -454,7 +556,7 @@ mod tests {
         for run in 1..=2u8 {
             let writer = state.begin_run().unwrap();
             let mut batch = writer.batch().unwrap();
-            batch.check_and_insert(&[run; 32], RecordId(u64::from(run)));
+            batch.insert(&[run; 32], RecordId(u64::from(run)));
             batch.record_file(
                 &format!("{run}.txt"),
                 FileStamp {

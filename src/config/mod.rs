@@ -23,7 +23,7 @@ use crate::error::{ConfigProblem, ConfigProblems, Error};
 pub use plan::{InputRoot, Overrides, Plan};
 
 /// The whole file. Every section may be omitted.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawConfig {
     pub input: RawInput,
@@ -234,16 +234,32 @@ impl Default for RawCaptions {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawDedup {
     /// Drop articles whose cleaned text has the same SHA-256 as an earlier one.
     pub exact: bool,
+    /// Also drop near-duplicates (MinHash over word shingles, LSH bands).
+    pub near: bool,
+    /// Words per shingle.
+    pub near_shingle_words: usize,
+    /// LSH bands, and rows (hash values) per band: `bands × rows` values per signature.
+    pub near_bands: usize,
+    pub near_rows: usize,
+    /// Minimum estimated Jaccard similarity to count as a near-duplicate.
+    pub near_threshold: f64,
 }
 
 impl Default for RawDedup {
     fn default() -> Self {
-        RawDedup { exact: true }
+        RawDedup {
+            exact: true,
+            near: false,
+            near_shingle_words: 5,
+            near_bands: 20,
+            near_rows: 5,
+            near_threshold: 0.7,
+        }
     }
 }
 

@@ -72,6 +72,8 @@ pub struct Plan {
     /// The per-article stages, in the order they run.
     pub stages: Vec<Stage>,
     pub dedup_exact: bool,
+    /// Near-duplicate detection, when `dedup.near` is on.
+    pub near: Option<crate::near::NearPlan>,
     pub output_dir: PathBuf,
     /// `--output` was given. With state and without it, each run writes to
     /// `<output_dir>/run-NNNNNN`.
@@ -173,6 +175,34 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
         Some(output) => output.clone(),
         None => from_file(&raw.output.dir),
     };
+    let dedup = &raw.dedup;
+    if dedup.near_shingle_words == 0 || dedup.near_bands == 0 || dedup.near_rows == 0 {
+        problems.push(problem(
+            "dedup.near_shingle_words",
+            "near_shingle_words, near_bands and near_rows must be at least 1".into(),
+        ));
+    }
+    if dedup.near_bands * dedup.near_rows > 1024 {
+        problems.push(problem(
+            "dedup.near_bands",
+            "near_bands × near_rows must be at most 1024 values".into(),
+        ));
+    }
+    if !(dedup.near_threshold > 0.0 && dedup.near_threshold <= 1.0) {
+        problems.push(problem(
+            "dedup.near_threshold",
+            format!(
+                "must be above 0 and at most 1, not {}",
+                dedup.near_threshold
+            ),
+        ));
+    }
+    let near = dedup.near.then_some(crate::near::NearPlan {
+        shingle_words: dedup.near_shingle_words,
+        bands: dedup.near_bands,
+        rows: dedup.near_rows,
+        threshold: dedup.near_threshold,
+    });
     if let Some(state) = &overrides.state {
         raw.state.path = Some(state.display().to_string());
     }
@@ -263,6 +293,7 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
         },
         stages,
         dedup_exact: raw.dedup.exact,
+        near,
         output_dir,
         output_dir_given: overrides.output.is_some(),
         state_path,
