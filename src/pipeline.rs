@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use crate::article::{
     Article, CleanRecord, DuplicateKind, DuplicateRecord, InputFormat, RejectReason, RejectRecord,
 };
+use crate::boilerplate::{self, BoilerplateReport, LearnedLine};
 use crate::config::Plan;
 use crate::decode::{self, DecodeFailure};
 use crate::decompress::{self, DecompressFailure};
@@ -60,7 +61,16 @@ enum Outcome {
 struct Cleaned {
     source: String,
     article: Article,
+    /// SHA-256 of the text as written.
     sha256: ContentHash,
+    /// SHA-256 of the text before site boilerplate was removed: what duplicates and ids are
+    /// decided on, so that learning a site's boilerplate later does not change an article's
+    /// identity. The same as `sha256` when nothing was removed.
+    dedup_hash: ContentHash,
+    /// The article's site, for boilerplate.
+    site: String,
+    /// Indices of the boilerplate lines removed, in the run's table.
+    boilerplate_removed: Vec<u32>,
     /// MinHash of the text, when near-duplicates are looked for.
     signature: Option<near::Signature>,
     encoding: &'static str,
@@ -141,11 +151,30 @@ fn run_once(
     });
     reporter.started(totals);
 
+    if let Some(bp) = &plan.boilerplate {
+        let mut learned = match state {
+            Some(state) => state.boilerplate()?,
+            None => Default::default(),
+        };
+        learned.extend(learn_boilerplate(
+            plan,
+            bp,
+            &pool,
+            manifest.as_ref(),
+            skip_dir.clone(),
+        ));
+        // Set once per process; a second run in the same process keeps the first table.
+        let _ = plan.boilerplate_table.set(boilerplate::Table::new(learned));
+    }
+
     let mut summary = RunSummary {
         counts: Counts::new(),
         ..RunSummary::default()
     };
-    let mut tally = StateTally::default();
+    let mut tally = StateTally {
+        boilerplate_removed: vec![0; plan.boilerplate_table.get().map_or(0, |t| t.lines().len())],
+        ..StateTally::default()
+    };
     let mut index = MemoryIndex::new();
     let mut near_index = MemoryNear::default();
     let mut progress = Progress::default();
@@ -209,6 +238,22 @@ fn run_once(
         }
     })?;
 
+    if let Some(table) = plan.boilerplate_table.get() {
+        summary.boilerplate = Some(BoilerplateReport {
+            lines_removed: tally.boilerplate_removed.iter().sum(),
+            learned: table
+                .lines()
+                .iter()
+                .zip(&tally.boilerplate_removed)
+                .map(|((site, line, articles), &removed)| LearnedLine {
+                    site: site.clone(),
+                    line: line.clone(),
+                    articles: *articles,
+                    removed,
+                })
+                .collect(),
+        });
+    }
     summary.distinct_texts = match &writer {
         Some(_) => tally.kept_new,
         None => index.len() as u64,
@@ -243,6 +288,9 @@ fn run_once(
         kept_new: tally.kept_new,
         outcome: StateOutcome::Committed,
     });
+    if let Some(table) = plan.boilerplate_table.get() {
+        writer.remember_boilerplate(table)?;
+    }
     let staged = outputs.stage(&mut summary)?;
     crash_point("staged");
     writer.commit(&record)?;
@@ -250,6 +298,50 @@ fn run_once(
     staged.publish()?;
     reporter.finished(&summary);
     Ok(summary)
+}
+
+/// The first pass of boilerplate removal: every article cleaned (in parallel, as in the real
+/// pass) and its short lines counted per site. Nothing is written.
+fn learn_boilerplate(
+    plan: &Plan,
+    bp: &boilerplate::BoilerplatePlan,
+    pool: &rayon::ThreadPool,
+    manifest: Option<&Manifest>,
+    skip_dir: Option<std::path::PathBuf>,
+) -> std::collections::BTreeMap<(String, String), u32> {
+    let mut learner = boilerplate::Learner::default();
+    let mut walk = discover::walk(plan, skip_dir).flat_map(|found| expand(plan, found, manifest));
+    loop {
+        let batch = next_batch(&mut walk);
+        if batch.is_empty() {
+            break;
+        }
+        let articles: Vec<Vec<(String, Vec<String>)>> = pool.install(|| {
+            batch
+                .into_par_iter()
+                .map(|found| {
+                    process(plan, found)
+                        .into_iter()
+                        .filter_map(|outcome| match outcome {
+                            Outcome::Cleaned(cleaned) => Some((
+                                cleaned.site,
+                                boilerplate::candidate_lines(bp, &cleaned.article.text)
+                                    .into_iter()
+                                    .map(str::to_string)
+                                    .collect(),
+                            )),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .collect()
+        });
+        for (site, lines) in articles.into_iter().flatten() {
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            learner.add(bp, &site, &lines);
+        }
+    }
+    learner.into_learned()
 }
 
 /// Dies on the spot, as `kill -9` would, when `SCOUR_CRASH_AT` names this point: the crash
@@ -268,6 +360,8 @@ struct StateTally {
     files_read: u64,
     files_unchanged: u64,
     kept_new: u64,
+    /// Kept articles each learned boilerplate line was removed from, by table index.
+    boilerplate_removed: Vec<u64>,
 }
 
 /// Where duplicates are decided: in memory for a run that stands alone, or against every
@@ -516,9 +610,9 @@ fn write_batch(
                 written.bytes += cleaned.bytes_in;
                 summary.bytes.input += cleaned.bytes_in;
                 summary.counts.seen += 1;
-                let id = dedup::record_id(&cleaned.source, &cleaned.sha256);
+                let id = dedup::record_id(&cleaned.source, &cleaned.dedup_hash);
                 let decision =
-                    index.decide(plan, &cleaned.sha256, cleaned.signature.as_deref(), id);
+                    index.decide(plan, &cleaned.dedup_hash, cleaned.signature.as_deref(), id);
                 let sha256 = dedup::hex(&cleaned.sha256);
                 let (kept, kind, similarity) = match decision {
                     Decision::Kept => (None, DuplicateKind::Exact, None),
@@ -533,6 +627,11 @@ fn write_batch(
                     None => {
                         summary.counts.kept += 1;
                         tally.kept_new += 1;
+                        for &line in &cleaned.boilerplate_removed {
+                            if let Some(count) = tally.boilerplate_removed.get_mut(line as usize) {
+                                *count += 1;
+                            }
+                        }
                         summary.cleaning.add(&cleaned.article.stats);
                         summary.bytes.text_out += cleaned.article.text.len() as u64;
                         let article = &cleaned.article;
@@ -842,13 +941,10 @@ fn process_warc(
             } else {
                 InputFormat::Text
             };
-            let mut outcome = clean(
-                plan,
-                source,
-                Article::new(format, text),
-                decoded.encoding,
-                bytes,
-            );
+            let mut article = Article::new(format, text);
+            // Known before cleaning, so that the site of the article is its host.
+            article.url.clone_from(&response.url);
+            let mut outcome = clean(plan, source, article, decoded.encoding, bytes);
             if let Outcome::Cleaned(cleaned) = &mut outcome {
                 cleaned.article.url = response.url;
                 cleaned.article.crawl_date = response.crawl_date;
@@ -985,6 +1081,8 @@ fn process_records(
                     };
                 }
             };
+            let mut article = article;
+            article.url.clone_from(&fields_found.url);
             let mut outcome = clean(plan, source, article, encoding, bytes);
             if let Outcome::Cleaned(cleaned) = &mut outcome {
                 // The record's own metadata wins over what the stages found in its text.
@@ -1044,15 +1142,38 @@ fn clean(
         };
         return reject(source, RejectReason::NoText, detail);
     }
-    let sha256 = dedup::hash_text(&article.text);
+    let dedup_hash = dedup::hash_text(&article.text);
     let signature = plan
         .near
         .as_ref()
         .map(|near| near::signature(near, &article.text));
+    let site = match &plan.boilerplate {
+        Some(_) => boilerplate::site_of(&source, article.url.as_deref()),
+        None => String::new(),
+    };
+    let mut sha256 = dedup_hash;
+    let mut boilerplate_removed = Vec::new();
+    if let Some(table) = plan.boilerplate_table.get() {
+        if let Some((text, removed)) = table.remove(&site, &article.text) {
+            if text.is_empty() {
+                let detail = format!(
+                    "only lines of the site's boilerplate ({}) remain",
+                    removed.len()
+                );
+                return reject(source, RejectReason::NoText, detail);
+            }
+            article.text = text;
+            sha256 = dedup::hash_text(&article.text);
+            boilerplate_removed = removed;
+        }
+    }
     Outcome::Cleaned(Box::new(Cleaned {
         source,
         article,
         sha256,
+        dedup_hash,
+        site,
+        boilerplate_removed,
         signature,
         encoding,
         bytes_in,

@@ -99,6 +99,9 @@ pub struct RunSummary {
     pub distinct_texts: u64,
     /// Every file written, by name, with its path.
     pub outputs: BTreeMap<String, String>,
+    /// Site boilerplate learned and removed, when `boilerplate.enabled` is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boilerplate: Option<crate::boilerplate::BoilerplateReport>,
     /// The nightly state, when the run has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<StateFacts>,

@@ -37,6 +37,8 @@ const MANIFEST: TableDefinition<&str, (u64, i128, u128, u64)> = TableDefinition:
 const RUNS: TableDefinition<u64, &str> = TableDefinition::new("runs");
 /// LSH band key -> the first kept record with it (`dedup.near`).
 const NEAR_BANDS: TableDefinition<u64, u64> = TableDefinition::new("near_bands");
+/// (site, line) -> articles it was counted in when learned (`boilerplate`).
+const BOILERPLATE: TableDefinition<(&str, &str), u32> = TableDefinition::new("boilerplate");
 /// Record id -> its MinHash signature, little-endian u32s (`dedup.near`).
 const SIGNATURES: TableDefinition<u64, &[u8]> = TableDefinition::new("signatures");
 
@@ -171,6 +173,7 @@ impl State {
             txn.open_table(RUNS).map_err(|e| self.error(e))?;
             txn.open_table(NEAR_BANDS).map_err(|e| self.error(e))?;
             txn.open_table(SIGNATURES).map_err(|e| self.error(e))?;
+            txn.open_table(BOILERPLATE).map_err(|e| self.error(e))?;
         }
         txn.commit().map_err(|e| self.error(e))
     }
@@ -229,6 +232,19 @@ impl State {
             }
         }
         txn.commit().map_err(|e| self.error(e))
+    }
+
+    /// Every site's boilerplate lines learned by earlier runs.
+    pub fn boilerplate(&self) -> Result<std::collections::BTreeMap<(String, String), u32>> {
+        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let table = txn.open_table(BOILERPLATE).map_err(|e| self.error(e))?;
+        let mut learned = std::collections::BTreeMap::new();
+        for entry in table.iter().map_err(|e| self.error(e))? {
+            let (key, count) = entry.map_err(|e| self.error(e))?;
+            let (site, line) = key.value();
+            learned.insert((site.to_string(), line.to_string()), count.value());
+        }
+        Ok(learned)
     }
 
     /// A snapshot of the manifest, for the walk to look files up in while the run writes.
@@ -361,6 +377,20 @@ impl RunWriter<'_> {
             path: &self.state.path,
             failure: None,
         })
+    }
+
+    /// Keeps the run's boilerplate lines, so that later nights remove them too.
+    pub fn remember_boilerplate(&self, table: &crate::boilerplate::Table) -> Result<()> {
+        let mut stored = self
+            .txn
+            .open_table(BOILERPLATE)
+            .map_err(|e| self.state.error(e))?;
+        for (site, line, count) in table.lines() {
+            stored
+                .insert((site.as_str(), line.as_str()), *count)
+                .map_err(|e| self.state.error(e))?;
+        }
+        Ok(())
     }
 
     /// Makes the run durable: its kept hashes, its manifest entries, and its record.

@@ -1426,3 +1426,138 @@ fn a_near_copy_of_an_article_from_an_earlier_night_is_caught() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("near_bands"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Site boilerplate
+
+const FOOTER: &str = "All rights reserved. Herald Media.";
+const PROMPT: &str = "Subscribe to our newsletter";
+const QUOTE: &str = "\"We will not back down,\" the minister told parliament.";
+
+fn herald_story(n: usize) -> String {
+    format!(
+        "'Herald story {n}'  DATE: 2024-11-05 10:00:00\n\nReport number {n} from the herald \
+         desk, on a matter of item {n} that the council discussed at length.\n\n{PROMPT}\n\n{FOOTER}"
+    )
+}
+
+#[test]
+fn a_sites_recurring_lines_are_removed_and_a_quote_across_outlets_is_kept() {
+    let dir = Dir::new();
+    for n in 0..25 {
+        dir.file(&format!("herald/2024/{n:02}.txt"), herald_story(n));
+    }
+    for n in 0..5 {
+        let quoted = if n < 3 {
+            format!("\n\n{QUOTE}")
+        } else {
+            String::new()
+        };
+        dir.file(
+            &format!("times/2024/{n:02}.txt"),
+            format!("Times report {n} on the budget, in some detail.{quoted}\n\n{FOOTER}"),
+        );
+        dir.file(
+            &format!("herald/2024/quote-{n:02}.txt"),
+            format!("Herald analysis {n} of the speech.\n\n{QUOTE}"),
+        );
+    }
+    dir.config(
+        "bp.toml",
+        "[boilerplate]\nenabled = true\nmin_articles = 20\n",
+    );
+    let out = dir.run("out", &["--config", "bp.toml", "--threads", "2"]);
+    let story = out.clean("herald/2024/03.txt");
+    assert_eq!(
+        story["text"],
+        "Report number 3 from the herald desk, on a matter of item 3 that the council discussed at length."
+    );
+    assert_eq!(story["sha256"], sha256_hex(story["text"].as_str().unwrap()));
+    // Five times articles carry the footer too, under the threshold for that site.
+    assert!(
+        out.clean("times/2024/00.txt")["text"]
+            .as_str()
+            .unwrap()
+            .contains(FOOTER)
+    );
+    assert!(
+        out.clean("times/2024/00.txt")["text"]
+            .as_str()
+            .unwrap()
+            .contains(QUOTE)
+    );
+    assert!(
+        out.clean("herald/2024/quote-00.txt")["text"]
+            .as_str()
+            .unwrap()
+            .contains(QUOTE)
+    );
+    let report = &out.report["boilerplate"];
+    assert_eq!(report["lines_removed"], 50);
+    let learned: Vec<(&str, &str)> = report["learned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["site"].as_str().unwrap(), l["line"].as_str().unwrap()))
+        .collect();
+    assert_eq!(learned, [("herald", FOOTER), ("herald", PROMPT)]);
+
+    let one_thread = dir.run("out1", &["--config", "bp.toml", "--threads", "1"]);
+    assert!(
+        one_thread.bytes == out.bytes,
+        "thread count changed the output"
+    );
+}
+
+#[test]
+fn learning_a_sites_boilerplate_later_does_not_deliver_an_article_again() {
+    let dir = Dir::new();
+    dir.config(
+        "bp.toml",
+        "[boilerplate]\nenabled = true\nmin_articles = 20\n",
+    );
+    // Night 1: too few articles to learn anything; the footer stays.
+    for n in 0..10 {
+        dir.file(&format!("herald/night1/{n:02}.txt"), herald_story(n));
+    }
+    let output = nightly(
+        &dir,
+        "state.redb",
+        &["--config", "bp.toml", "--output", "n1"],
+        None,
+    );
+    assert_success(&output);
+    let night1 = Outputs::read(&dir.path().join("n1"));
+    assert!(night1.clean[0]["text"].as_str().unwrap().contains(FOOTER));
+    // Night 2: enough new articles to learn it, and a re-scrape of a night-1 article.
+    for n in 10..30 {
+        dir.file(&format!("herald/night2/{n:02}.txt"), herald_story(n));
+    }
+    dir.file("herald/night2/rescrape-03.txt", herald_story(3));
+    let output = nightly(
+        &dir,
+        "state.redb",
+        &["--config", "bp.toml", "--output", "n2"],
+        None,
+    );
+    assert_success(&output);
+    let night2 = Outputs::read(&dir.path().join("n2"));
+    assert_eq!(night2.clean.len(), 20);
+    assert!(!night2.clean[0]["text"].as_str().unwrap().contains(FOOTER));
+    assert_eq!(night2.duplicates.len(), 1);
+    assert_eq!(
+        night2.duplicates[0]["duplicate_of"],
+        night1.clean("herald/night1/03.txt")["id"]
+    );
+    // Night 3: one new article; the line learned on night 2 is removed from it too.
+    dir.file("herald/night3/30.txt", herald_story(30));
+    let output = nightly(
+        &dir,
+        "state.redb",
+        &["--config", "bp.toml", "--output", "n3"],
+        None,
+    );
+    assert_success(&output);
+    let night3 = Outputs::read(&dir.path().join("n3"));
+    assert!(!night3.clean[0]["text"].as_str().unwrap().contains(FOOTER));
+}

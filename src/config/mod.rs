@@ -34,6 +34,7 @@ pub struct RawConfig {
     pub output: RawOutput,
     pub run: RawRun,
     pub state: RawState,
+    pub boilerplate: RawBoilerplate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -263,6 +264,28 @@ impl Default for RawDedup {
     }
 }
 
+/// `[boilerplate]`: lines that recur across many articles of one site.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawBoilerplate {
+    /// Learn each site's recurring lines in a first pass and remove them.
+    pub enabled: bool,
+    /// A line is boilerplate when at least this many articles of one site contain it.
+    pub min_articles: u32,
+    /// Longer lines are never boilerplate.
+    pub max_line_chars: usize,
+}
+
+impl Default for RawBoilerplate {
+    fn default() -> Self {
+        RawBoilerplate {
+            enabled: false,
+            min_articles: 20,
+            max_line_chars: 200,
+        }
+    }
+}
+
 /// `[state]`: the persistent state of nightly runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -407,11 +430,12 @@ pub fn parse(text: &str, path: &Path) -> Result<(RawConfig, KeySpans), ConfigPro
             "output" => check_section::<RawOutput>,
             "run" => check_section::<RawRun>,
             "state" => check_section::<RawState>,
+            "boilerplate" => check_section::<RawBoilerplate>,
             _ => {
                 problems.push(problem(
                     Some(section_key.span()),
                     Some(name.to_string()),
-                    "unknown section; expected one of input, clean, header, captions, dedup, output, run, state",
+                    "unknown section; expected one of input, clean, header, captions, dedup, output, run, state, boilerplate",
                 ));
                 continue;
             }

@@ -74,6 +74,10 @@ pub struct Plan {
     pub dedup_exact: bool,
     /// Near-duplicate detection, when `dedup.near` is on.
     pub near: Option<crate::near::NearPlan>,
+    /// Site boilerplate removal, when `boilerplate.enabled` is on.
+    pub boilerplate: Option<crate::boilerplate::BoilerplatePlan>,
+    /// The boilerplate lines the run's first pass learned; set once, before the second pass.
+    pub boilerplate_table: std::sync::OnceLock<crate::boilerplate::Table>,
     pub output_dir: PathBuf,
     /// `--output` was given. With state and without it, each run writes to
     /// `<output_dir>/run-NNNNNN`.
@@ -203,6 +207,19 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
         rows: dedup.near_rows,
         threshold: dedup.near_threshold,
     });
+    if raw.boilerplate.min_articles < 2 {
+        problems.push(problem(
+            "boilerplate.min_articles",
+            "must be at least 2: a line in one article is that article's own".into(),
+        ));
+    }
+    let boilerplate = raw
+        .boilerplate
+        .enabled
+        .then_some(crate::boilerplate::BoilerplatePlan {
+            min_articles: raw.boilerplate.min_articles,
+            max_line_chars: raw.boilerplate.max_line_chars,
+        });
     if let Some(state) = &overrides.state {
         raw.state.path = Some(state.display().to_string());
     }
@@ -294,6 +311,8 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
         stages,
         dedup_exact: raw.dedup.exact,
         near,
+        boilerplate,
+        boilerplate_table: std::sync::OnceLock::new(),
         output_dir,
         output_dir_given: overrides.output.is_some(),
         state_path,
