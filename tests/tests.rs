@@ -1167,6 +1167,9 @@ fn three_nights_deliver_each_article_once_and_skip_unchanged_files() {
     }
     std::thread::sleep(Duration::from_millis(20));
     dir.file("2024/11/01/007.txt", story(7, "updated"));
+    // The first attempt at night 2 is killed just before its commit; the second finishes it.
+    let killed = nightly(&dir, "state.redb", &["--output", "night2"], Some("staged"));
+    assert!(!killed.status.success());
     let output = nightly(&dir, "state.redb", &["--output", "night2"], None);
     assert_success(&output);
     let night2 = Outputs::read(&dir.path().join("night2"));
