@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::json;
 
 /// Counters a stage adds to while cleaning one article; summed into `report.json`.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct CleanStats {
     pub tags_stripped: u64,
     pub entities_decoded: u64,

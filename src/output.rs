@@ -10,7 +10,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::OutputCompression;
 use crate::error::{Error, Result};
@@ -165,7 +165,14 @@ impl std::fmt::Debug for Sink {
 
 impl Sink {
     fn open(path: &Path, format: &OutputFormat) -> io::Result<Sink> {
-        let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
+        Sink::over(
+            BufWriter::with_capacity(1 << 20, File::create(path)?),
+            format,
+        )
+    }
+
+    /// A sink appending to `file` (a new zstd frame or gzip member starts there).
+    fn over(file: BufWriter<File>, format: &OutputFormat) -> io::Result<Sink> {
         Ok(match format.compression {
             OutputCompression::None => Sink::Plain(file),
             OutputCompression::Zstd => {
@@ -190,6 +197,20 @@ impl Sink {
             Sink::Zstd(w) => w.write_all(bytes),
             Sink::Gzip(w) => w.write_all(bytes),
         }
+    }
+
+    /// Makes everything written so far whole and durable (ending the zstd frame or gzip member
+    /// in progress) and goes on in a new frame; returns the file's length.
+    fn checkpoint(self, format: &OutputFormat) -> io::Result<(Sink, u64)> {
+        let mut buffered = match self {
+            Sink::Plain(w) => w,
+            Sink::Zstd(w) => w.finish()?,
+            Sink::Gzip(w) => w.finish()?,
+        };
+        buffered.flush()?;
+        buffered.get_ref().sync_all()?;
+        let length = buffered.get_ref().metadata()?.len();
+        Ok((Sink::over(buffered, format)?, length))
     }
 
     /// Ends the stream and syncs the file, so the rename that follows publishes whole data.
@@ -322,11 +343,102 @@ impl JsonlWriter {
         Ok(())
     }
 
+    /// Makes what was written durable and says where it ends, for a resume to start from.
+    fn checkpoint(&mut self) -> Result<WriterMark> {
+        let path = self
+            .parts
+            .last()
+            .map(|(p, _)| p.clone())
+            .unwrap_or_default();
+        let error = |source| Error::Output {
+            path: path.clone(),
+            source,
+        };
+        let sink = self
+            .sink
+            .take()
+            .ok_or_else(|| error(io::Error::other("output already finished")))?;
+        let (sink, length) = sink.checkpoint(&self.format).map_err(error)?;
+        self.sink = Some(sink);
+        Ok(WriterMark {
+            part: self.part,
+            part_length: length,
+            part_records: self.part_records,
+            part_bytes: self.part_bytes,
+            records: self.records,
+            bytes: self.bytes,
+        })
+    }
+
+    /// Reopens a writer at `mark`: what followed it in the staging directory (a killed run's
+    /// unfinished tail) is cut off, and writing goes on after it.
+    fn resume(
+        temp_dir: &Path,
+        stem: &'static str,
+        format: OutputFormat,
+        mark: &WriterMark,
+    ) -> Result<JsonlWriter> {
+        let error = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Output { path, source }
+        };
+        let parts: Vec<(PathBuf, String)> = (0..=mark.part)
+            .map(|part| {
+                let name = format.file_name(stem, part);
+                (temp_dir.join(&name), name)
+            })
+            .collect();
+        // Parts a killed run began after the mark are not part of the run yet.
+        let mut later = mark.part + 1;
+        while format.rotates() {
+            let path = temp_dir.join(format.file_name(stem, later));
+            match fs::remove_file(&path) {
+                Ok(()) => later += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => break,
+                Err(e) => return Err(error(&path)(e)),
+            }
+        }
+        let (path, _) = parts.last().cloned().unwrap_or_default();
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(error(&path))?;
+        file.set_len(mark.part_length).map_err(error(&path))?;
+        let mut file = BufWriter::with_capacity(1 << 20, file);
+        io::Seek::seek(&mut file, io::SeekFrom::End(0)).map_err(error(&path))?;
+        let sink = Sink::over(file, &format).map_err(error(&path))?;
+        Ok(JsonlWriter {
+            stem,
+            format,
+            temp_dir: temp_dir.to_path_buf(),
+            sink: Some(sink),
+            part: mark.part,
+            part_records: mark.part_records,
+            part_bytes: mark.part_bytes,
+            parts,
+            line: Vec::with_capacity(16 * 1024),
+            records: mark.records,
+            bytes: mark.bytes,
+        })
+    }
+
     /// Ends the last part; returns every part as (temporary path, final name).
     fn finish(mut self) -> Result<Vec<(PathBuf, String)>> {
         self.close_part()?;
         Ok(self.parts)
     }
+}
+
+/// Where a record file stood at a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriterMark {
+    pub part: u32,
+    /// Bytes of the current part on disk.
+    pub part_length: u64,
+    pub part_records: u64,
+    pub part_bytes: u64,
+    pub records: u64,
+    pub bytes: u64,
 }
 
 /// The three record outputs of a run in progress.
@@ -342,6 +454,17 @@ pub struct Outputs {
 impl Outputs {
     /// Prepares `dir`: refuses a non-empty one unless `force`, removes what a killed run left.
     pub fn create(dir: &Path, force: bool, format: OutputFormat) -> Result<Outputs> {
+        Outputs::create_staged(dir, force, format, std::process::id().to_string())
+    }
+
+    /// Like [`Outputs::create`], staging in `.scour-tmp-<staging>`: a run with a nightly state
+    /// names it after the run, so that a resumed attempt finds it.
+    pub fn create_staged(
+        dir: &Path,
+        force: bool,
+        format: OutputFormat,
+        staging: String,
+    ) -> Result<Outputs> {
         let io_error = |path: &Path| {
             let path = path.to_path_buf();
             move |source| Error::Output { path, source }
@@ -381,7 +504,7 @@ impl Outputs {
                 }
             }
         }
-        let temp_dir = dir.join(format!("{TEMP_PREFIX}{}", std::process::id()));
+        let temp_dir = dir.join(format!("{TEMP_PREFIX}{staging}"));
         fs::create_dir(&temp_dir).map_err(io_error(&temp_dir))?;
         Ok(Outputs {
             dir: dir.to_path_buf(),
@@ -394,6 +517,33 @@ impl Outputs {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Makes every record written so far durable; the marks let [`Outputs::resume`] go on
+    /// from here.
+    pub fn checkpoint(&mut self) -> Result<[WriterMark; 3]> {
+        Ok([
+            self.clean.checkpoint()?,
+            self.duplicates.checkpoint()?,
+            self.rejects.checkpoint()?,
+        ])
+    }
+
+    /// Reopens the staged outputs of a killed run at its last checkpoint.
+    pub fn resume(
+        dir: &Path,
+        staging_name: &str,
+        format: OutputFormat,
+        marks: &[WriterMark; 3],
+    ) -> Result<Outputs> {
+        let temp_dir = dir.join(staging_name);
+        Ok(Outputs {
+            dir: dir.to_path_buf(),
+            clean: JsonlWriter::resume(&temp_dir, CLEAN, format, &marks[0])?,
+            duplicates: JsonlWriter::resume(&temp_dir, DUPLICATES, format, &marks[1])?,
+            rejects: JsonlWriter::resume(&temp_dir, REJECTS, format, &marks[2])?,
+            temp_dir,
+        })
     }
 
     /// The name of the private directory the files are written in, until published.

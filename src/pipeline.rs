@@ -13,6 +13,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::article::{
     Article, CleanRecord, DuplicateKind, DuplicateRecord, InputFormat, RejectReason, RejectRecord,
@@ -87,7 +88,7 @@ struct Cleaned {
 /// and finishes publishing its staged files.
 pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
     let Some(state_path) = &plan.state_path else {
-        return run_once(plan, plan.output_dir.clone(), None, reporter);
+        return run_once(plan, plan.output_dir.clone(), None, reporter, None);
     };
     let state = State::open(state_path)?;
     if let Some(near) = &plan.near {
@@ -123,7 +124,125 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
             ..RunSummary::default()
         });
     }
-    run_once(plan, output_dir, Some(&state), reporter)
+    let mut resume = None;
+    if let Some(json) = state.in_progress()? {
+        let checkpoint = serde_json::from_str::<Checkpoint>(&json).ok();
+        match checkpoint {
+            Some(checkpoint)
+                if checkpoint.output_dir == absolute && walk_prefix_matches(plan, &checkpoint) =>
+            {
+                resume = Some(checkpoint);
+            }
+            // Another output directory, or inputs that changed before the checkpoint: what
+            // the killed attempt committed no longer applies, and the run starts over.
+            _ => state.abandon(state.next_run()?)?,
+        }
+    }
+    run_once(plan, output_dir, Some(&state), reporter, resume)
+}
+
+/// Where a run with state stood at its last checkpoint: enough to go on from there and end
+/// exactly as a run that was never killed.
+#[derive(Debug, Serialize, Deserialize)]
+struct Checkpoint {
+    output_dir: std::path::PathBuf,
+    staging_dir: String,
+    /// Top-level inputs of the walk done, and the source of the last one (to check that the
+    /// inputs before it are still the same).
+    walked: u64,
+    last_source: String,
+    writers: [output::WriterMark; 3],
+    seen: u64,
+    kept: u64,
+    duplicates: u64,
+    rejected: u64,
+    rejected_by_reason: std::collections::BTreeMap<String, u64>,
+    bytes_in: u64,
+    text_out: u64,
+    cleaning: crate::article::CleanStats,
+    files_read: u64,
+    files_unchanged: u64,
+    kept_new: u64,
+    boilerplate_removed: Vec<u64>,
+    /// The boilerplate table the run learned before its first checkpoint.
+    boilerplate: Vec<(String, String, u32)>,
+    progress_files: u64,
+    progress_bytes: u64,
+}
+
+/// Whether the first `checkpoint.walked` inputs of the walk still end with the same source.
+fn walk_prefix_matches(plan: &Plan, checkpoint: &Checkpoint) -> bool {
+    let skip_dir = checkpoint.output_dir.canonicalize().ok();
+    let Some(index) = (checkpoint.walked as usize).checked_sub(1) else {
+        return true;
+    };
+    discover::walk(plan, skip_dir)
+        .nth(index)
+        .is_some_and(|found| top_level_source(&found) == checkpoint.last_source)
+}
+
+fn top_level_source(found: &Discovered) -> String {
+    match found {
+        Discovered::File(source) => source.source.clone(),
+        Discovered::Problem { source, .. } | Discovered::Unchanged { source } => source.clone(),
+        Discovered::Chunk(chunk) => chunk.source.clone(),
+        Discovered::WarcChunk(chunk) => chunk.source.clone(),
+        Discovered::Streamed { source, .. } => source.clone(),
+    }
+}
+
+/// A batch from the walker, with where it leaves the walk.
+struct WalkBatch {
+    items: Vec<Discovered>,
+    /// Top-level inputs begun so far, and the last one's source.
+    walked: u64,
+    last_source: String,
+    /// Every input begun is whole in this batch and those before: a checkpoint may follow.
+    at_boundary: bool,
+}
+
+/// Walks (from input `skip` on), expands and batches the inputs for the run, on the walker
+/// thread.
+fn walk_batches(
+    plan: &Plan,
+    skip_dir: Option<std::path::PathBuf>,
+    manifest: Option<&Manifest>,
+    skip: u64,
+    sender: std::sync::mpsc::SyncSender<WalkBatch>,
+) {
+    let mut top = discover::walk(plan, skip_dir).skip(skip as usize);
+    let mut walked = skip;
+    let mut last_source = String::new();
+    let mut pending: Option<std::iter::Peekable<Box<dyn Iterator<Item = Discovered> + Send>>> =
+        None;
+    loop {
+        let mut items = Vec::with_capacity(BATCH_FILES);
+        let mut bytes = 0;
+        while items.len() < BATCH_FILES && bytes < BATCH_BYTES {
+            if let Some(item) = pending.as_mut().and_then(Iterator::next) {
+                bytes += discovered_bytes(&item);
+                items.push(item);
+                continue;
+            }
+            let Some(found) = top.next() else { break };
+            walked += 1;
+            last_source = top_level_source(&found);
+            pending = Some(expand(plan, found, manifest).peekable());
+        }
+        let at_boundary = pending.as_mut().is_none_or(|p| p.peek().is_none());
+        if items.is_empty() {
+            break;
+        }
+        let batch = WalkBatch {
+            items,
+            walked,
+            last_source: last_source.clone(),
+            at_boundary,
+        };
+        if sender.send(batch).is_err() {
+            break;
+        }
+    }
 }
 
 fn run_once(
@@ -131,6 +250,7 @@ fn run_once(
     output_dir: std::path::PathBuf,
     state: Option<&State>,
     reporter: &dyn Reporter,
+    resume: Option<Checkpoint>,
 ) -> Result<RunSummary> {
     let started = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -140,10 +260,25 @@ fn run_once(
             threads: plan.threads,
             message: e.to_string(),
         })?;
-    let mut outputs = Outputs::create(&output_dir, plan.force, plan.output_format)?;
+    let mut outputs = match (&resume, state) {
+        (Some(checkpoint), _) => Outputs::resume(
+            &output_dir,
+            &checkpoint.staging_dir,
+            plan.output_format,
+            &checkpoint.writers,
+        )?,
+        // Named after the run, so that a resumed attempt finds it.
+        (None, Some(state)) => Outputs::create_staged(
+            &output_dir,
+            plan.force,
+            plan.output_format,
+            state::run_name(state.next_run()?),
+        )?,
+        (None, None) => Outputs::create(&output_dir, plan.force, plan.output_format)?,
+    };
     let skip_dir = outputs.dir().canonicalize().ok();
     let manifest = state.map(State::manifest).transpose()?;
-    let writer = state.map(State::begin_run).transpose()?;
+    let mut writer = state.map(State::begin_run).transpose()?;
 
     let totals = reporter.wants_totals().then(|| {
         let (files, bytes) = discover::count(plan, skip_dir.clone());
@@ -151,7 +286,14 @@ fn run_once(
     });
     reporter.started(totals);
 
-    if let Some(bp) = &plan.boilerplate {
+    if let (Some(_), Some(checkpoint)) = (&plan.boilerplate, &resume) {
+        let learned = checkpoint
+            .boilerplate
+            .iter()
+            .map(|(site, line, count)| ((site.clone(), line.clone()), *count))
+            .collect();
+        let _ = plan.boilerplate_table.set(boilerplate::Table::new(learned));
+    } else if let Some(bp) = &plan.boilerplate {
         let mut learned = match state {
             Some(state) => state.boilerplate()?,
             None => Default::default(),
@@ -178,62 +320,123 @@ fn run_once(
     let mut index = MemoryIndex::new();
     let mut near_index = MemoryNear::default();
     let mut progress = Progress::default();
+    let mut skip = 0;
+    let mut last_checkpoint = 0;
+    if let Some(checkpoint) = &resume {
+        restore(checkpoint, &mut summary, &mut tally, &mut progress);
+        skip = checkpoint.walked;
+        last_checkpoint = progress.files;
+        summary.run.resumed_after_inputs = Some(checkpoint.walked);
+    }
     std::thread::scope(|scope| -> Result<()> {
         // The walk (directory reads and a stat per file) runs on its own thread, a couple of
         // batches ahead, so the workers never wait for it. If writing fails, `batches` is
         // dropped, the walker's next send fails, and it stops.
-        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Discovered>>(2);
+        let (sender, batches) = std::sync::mpsc::sync_channel::<WalkBatch>(2);
         let manifest = manifest.as_ref();
-        scope.spawn(move || {
-            let mut walk =
-                discover::walk(plan, skip_dir).flat_map(|found| expand(plan, found, manifest));
-            loop {
-                let batch = next_batch(&mut walk);
-                if batch.is_empty() || sender.send(batch).is_err() {
-                    break;
-                }
-            }
-        });
+        scope.spawn(move || walk_batches(plan, skip_dir, manifest, skip, sender));
         let mut ready: Vec<Vec<Outcome>> = Vec::new();
+        let mut ready_at: Option<(u64, String, bool)> = None;
         loop {
-            let batch = batches.recv().unwrap_or_default();
+            let (batch, batch_at) = match batches.recv() {
+                Ok(batch) => (
+                    batch.items,
+                    Some((batch.walked, batch.last_source, batch.at_boundary)),
+                ),
+                Err(_) => (Vec::new(), None),
+            };
             if batch.is_empty() && ready.is_empty() {
                 return Ok(());
             }
             let to_write = std::mem::take(&mut ready);
-            let mut decider = match &writer {
-                Some(writer) => Decider::State(Box::new(writer.batch()?)),
-                None => Decider::Memory(&mut index, &mut near_index),
+            let written_at = std::mem::replace(&mut ready_at, batch_at);
+            let (cleaned, written) = {
+                // The decider borrows the state's writer for this batch only, so that a
+                // checkpoint can follow.
+                let mut decider = match &writer {
+                    Some(writer) => Decider::State(Box::new(writer.batch()?)),
+                    None => Decider::Memory(&mut index, &mut near_index),
+                };
+                let (cleaned, written) = pool.install(|| {
+                    rayon::join(
+                        || {
+                            batch
+                                .into_par_iter()
+                                .map(|found| process(plan, found))
+                                .collect::<Vec<Vec<Outcome>>>()
+                        },
+                        || {
+                            write_batch(
+                                plan,
+                                to_write,
+                                &mut decider,
+                                &mut outputs,
+                                &mut summary,
+                                &mut tally,
+                            )
+                        },
+                    )
+                });
+                let written = written?;
+                if let Decider::State(batch) = decider {
+                    batch.finish()?;
+                }
+                (cleaned, written)
             };
-            let (cleaned, written) = pool.install(|| {
-                rayon::join(
-                    || {
-                        batch
-                            .into_par_iter()
-                            .map(|found| process(plan, found))
-                            .collect::<Vec<Vec<Outcome>>>()
-                    },
-                    || {
-                        write_batch(
-                            plan,
-                            to_write,
-                            &mut decider,
-                            &mut outputs,
-                            &mut summary,
-                            &mut tally,
-                        )
-                    },
-                )
-            });
-            let written = written?;
-            if let Decider::State(batch) = decider {
-                batch.finish()?;
-            }
             ready = cleaned;
             progress.files += written.files;
             progress.bytes += written.bytes;
             if written.files > 0 {
                 reporter.progressed(progress);
+            }
+            let due = plan.checkpoint_files > 0
+                && progress.files - last_checkpoint >= plan.checkpoint_files;
+            let at_boundary = written_at.as_ref().is_some_and(|at| at.2);
+            let checkpoint_now = if due && at_boundary {
+                writer.take().zip(written_at)
+            } else {
+                None
+            };
+            if let Some((run, (walked, last_source, _))) = checkpoint_now {
+                let checkpoint = Checkpoint {
+                    output_dir: std::path::absolute(outputs.dir())
+                        .unwrap_or_else(|_| output_dir.clone()),
+                    staging_dir: outputs.staging_name(),
+                    walked,
+                    last_source,
+                    writers: outputs.checkpoint()?,
+                    seen: summary.counts.seen,
+                    kept: summary.counts.kept,
+                    duplicates: summary.counts.duplicates,
+                    rejected: summary.counts.rejected,
+                    rejected_by_reason: summary
+                        .counts
+                        .rejected_by_reason
+                        .iter()
+                        .map(|(code, n)| (code.to_string(), *n))
+                        .collect(),
+                    bytes_in: summary.bytes.input,
+                    text_out: summary.bytes.text_out,
+                    cleaning: summary.cleaning,
+                    files_read: tally.files_read,
+                    files_unchanged: tally.files_unchanged,
+                    kept_new: tally.kept_new,
+                    boilerplate_removed: tally.boilerplate_removed.clone(),
+                    boilerplate: plan
+                        .boilerplate_table
+                        .get()
+                        .map(|t| t.lines().to_vec())
+                        .unwrap_or_default(),
+                    progress_files: progress.files,
+                    progress_bytes: progress.bytes,
+                };
+                let json = serde_json::to_string(&checkpoint).map_err(|e| Error::State {
+                    path: plan.state_path.clone().unwrap_or_default(),
+                    message: e.to_string(),
+                })?;
+                writer = Some(run.checkpoint(&json)?);
+                last_checkpoint = progress.files;
+                crash_point("checkpointed");
             }
         }
     })?;
@@ -265,6 +468,7 @@ fn run_once(
         elapsed_seconds: elapsed,
         files_per_second: summary.counts.seen as f64 / elapsed.max(1e-9),
         megabytes_per_second: summary.bytes.input as f64 / 1e6 / elapsed.max(1e-9),
+        resumed_after_inputs: summary.run.resumed_after_inputs,
     };
     let (Some(state), Some(writer)) = (state, writer) else {
         outputs.finish(&mut summary)?;
@@ -298,6 +502,40 @@ fn run_once(
     staged.publish()?;
     reporter.finished(&summary);
     Ok(summary)
+}
+
+/// Puts back the counts a checkpoint saved.
+fn restore(
+    checkpoint: &Checkpoint,
+    summary: &mut RunSummary,
+    tally: &mut StateTally,
+    progress: &mut Progress,
+) {
+    let counts = &mut summary.counts;
+    counts.seen = checkpoint.seen;
+    counts.kept = checkpoint.kept;
+    counts.duplicates = checkpoint.duplicates;
+    counts.rejected = checkpoint.rejected;
+    for (code, n) in counts.rejected_by_reason.iter_mut() {
+        *n = checkpoint
+            .rejected_by_reason
+            .get(*code)
+            .copied()
+            .unwrap_or(0);
+    }
+    summary.bytes.input = checkpoint.bytes_in;
+    summary.bytes.text_out = checkpoint.text_out;
+    summary.cleaning = checkpoint.cleaning;
+    tally.files_read = checkpoint.files_read;
+    tally.files_unchanged = checkpoint.files_unchanged;
+    tally.kept_new = checkpoint.kept_new;
+    if tally.boilerplate_removed.len() == checkpoint.boilerplate_removed.len() {
+        tally
+            .boilerplate_removed
+            .clone_from(&checkpoint.boilerplate_removed);
+    }
+    progress.files = checkpoint.progress_files;
+    progress.bytes = checkpoint.progress_bytes;
 }
 
 /// The first pass of boilerplate removal: every article cleaned (in parallel, as in the real
@@ -471,7 +709,8 @@ fn expand<'p>(
     if !is_warc && !streams_by_name(plan, &source.path) {
         return Box::new(std::iter::once(Discovered::File(source)));
     }
-    // A streamed file is remembered by size and time only: its bytes are never whole.
+    // A streamed file is remembered by size and time only (its bytes are never whole), after
+    // its last chunk: a checkpoint never falls inside it.
     let remembered = manifest.map(|_| Discovered::Streamed {
         source: source.source.clone(),
         stamp: FileStamp {
@@ -483,10 +722,9 @@ fn expand<'p>(
     if is_warc {
         let responses = warc_dump::Responses::new(reader, plan.max_decompressed_bytes);
         return Box::new(
-            remembered.into_iter().chain(
-                warc_dump::chunks(responses, source.source, chunk_bytes, source.size)
-                    .map(Discovered::WarcChunk),
-            ),
+            warc_dump::chunks(responses, source.source, chunk_bytes, source.size)
+                .map(Discovered::WarcChunk)
+                .chain(remembered),
         );
     }
     let file_source = source.source.clone();
@@ -538,28 +776,31 @@ fn open_decompressed(path: &Path) -> std::io::Result<Box<dyn std::io::BufRead + 
     })
 }
 
+/// Input bytes a walk item brings into a batch.
+fn discovered_bytes(found: &Discovered) -> u64 {
+    match found {
+        Discovered::File(source) => source.size,
+        Discovered::Chunk(chunk) => chunk.bytes.len() as u64,
+        Discovered::WarcChunk(chunk) => chunk
+            .responses
+            .iter()
+            .map(|r| {
+                r.as_ref()
+                    .map_or(0, |r| r.message.as_ref().map_or(0, Vec::len))
+            })
+            .sum::<usize>() as u64,
+        Discovered::Problem { .. } | Discovered::Unchanged { .. } | Discovered::Streamed { .. } => {
+            0
+        }
+    }
+}
+
 fn next_batch(walk: &mut impl Iterator<Item = Discovered>) -> Vec<Discovered> {
     let mut batch = Vec::with_capacity(BATCH_FILES);
     let mut bytes = 0;
     while batch.len() < BATCH_FILES && bytes < BATCH_BYTES {
         let Some(found) = walk.next() else { break };
-        match &found {
-            Discovered::File(source) => bytes += source.size,
-            Discovered::Chunk(chunk) => bytes += chunk.bytes.len() as u64,
-            Discovered::WarcChunk(chunk) => {
-                bytes += chunk
-                    .responses
-                    .iter()
-                    .map(|r| {
-                        r.as_ref()
-                            .map_or(0, |r| r.message.as_ref().map_or(0, Vec::len))
-                    })
-                    .sum::<usize>() as u64;
-            }
-            Discovered::Problem { .. }
-            | Discovered::Unchanged { .. }
-            | Discovered::Streamed { .. } => {}
-        }
+        bytes += discovered_bytes(&found);
         batch.push(found);
     }
     batch

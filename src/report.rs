@@ -87,6 +87,9 @@ pub struct RunFacts {
     pub elapsed_seconds: f64,
     pub files_per_second: f64,
     pub megabytes_per_second: f64,
+    /// A resumed run: the inputs its killed attempt had finished at its last checkpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_after_inputs: Option<u64>,
 }
 
 /// The run summary; serialised as `report.json`.

@@ -37,6 +37,8 @@ const MANIFEST: TableDefinition<&str, (u64, i128, u128, u64)> = TableDefinition:
 const RUNS: TableDefinition<u64, &str> = TableDefinition::new("runs");
 /// LSH band key -> the first kept record with it (`dedup.near`).
 const NEAR_BANDS: TableDefinition<u64, u64> = TableDefinition::new("near_bands");
+/// Run number -> the last checkpoint of a run not yet committed, as JSON.
+const IN_PROGRESS: TableDefinition<u64, &str> = TableDefinition::new("in_progress");
 /// (site, line) -> articles it was counted in when learned (`boilerplate`).
 const BOILERPLATE: TableDefinition<(&str, &str), u32> = TableDefinition::new("boilerplate");
 /// Record id -> its MinHash signature, little-endian u32s (`dedup.near`).
@@ -174,6 +176,7 @@ impl State {
             txn.open_table(NEAR_BANDS).map_err(|e| self.error(e))?;
             txn.open_table(SIGNATURES).map_err(|e| self.error(e))?;
             txn.open_table(BOILERPLATE).map_err(|e| self.error(e))?;
+            txn.open_table(IN_PROGRESS).map_err(|e| self.error(e))?;
         }
         txn.commit().map_err(|e| self.error(e))
     }
@@ -285,45 +288,73 @@ impl State {
     /// articles and files forgotten, or `None` if there is no such run.
     pub fn forget(&self, run: u64) -> Result<Option<(u64, u64)>> {
         let txn = self.db.begin_write().map_err(|e| self.error(e))?;
-        let forgotten = {
+        {
             let mut runs = txn.open_table(RUNS).map_err(|e| self.error(e))?;
             if runs.remove(run).map_err(|e| self.error(e))?.is_none() {
                 return Ok(None);
             }
-            // A scan: forgetting is rare, and an index by run would cost every insert.
-            let mut kept = txn.open_table(KEPT).map_err(|e| self.error(e))?;
-            let mut articles = 0;
-            let mut ids = rustc_hash::FxHashSet::default();
-            kept.retain(|_, (id, kept_in)| {
-                let forget = kept_in == run;
-                articles += u64::from(forget);
-                if forget {
-                    ids.insert(id);
-                }
+        }
+        let forgotten = self.drop_entries(&txn, run)?;
+        txn.commit().map_err(|e| self.error(e))?;
+        Ok(Some(forgotten))
+    }
+
+    /// The last checkpoint of the run numbered [`State::next_run`], if a killed attempt left one.
+    pub fn in_progress(&self) -> Result<Option<String>> {
+        let run = self.next_run()?;
+        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let table = txn.open_table(IN_PROGRESS).map_err(|e| self.error(e))?;
+        Ok(table
+            .get(run)
+            .map_err(|e| self.error(e))?
+            .map(|v| v.value().to_string()))
+    }
+
+    /// Drops what a killed attempt at `run` committed at its checkpoints, so that the run can
+    /// start again from nothing.
+    pub fn abandon(&self, run: u64) -> Result<()> {
+        let txn = self.db.begin_write().map_err(|e| self.error(e))?;
+        txn.open_table(IN_PROGRESS)
+            .map_err(|e| self.error(e))?
+            .remove(run)
+            .map_err(|e| self.error(e))?;
+        self.drop_entries(&txn, run)?;
+        txn.commit().map_err(|e| self.error(e))
+    }
+
+    /// Removes the articles and files recorded by `run`: (articles, files).
+    fn drop_entries(&self, txn: &redb::WriteTransaction, run: u64) -> Result<(u64, u64)> {
+        // A scan: forgetting is rare, and an index by run would cost every insert.
+        let mut kept = txn.open_table(KEPT).map_err(|e| self.error(e))?;
+        let mut articles = 0;
+        let mut ids = rustc_hash::FxHashSet::default();
+        kept.retain(|_, (id, kept_in)| {
+            let forget = kept_in == run;
+            articles += u64::from(forget);
+            if forget {
+                ids.insert(id);
+            }
+            !forget
+        })
+        .map_err(|e| self.error(e))?;
+        let mut signatures = txn.open_table(SIGNATURES).map_err(|e| self.error(e))?;
+        signatures
+            .retain(|id, _| !ids.contains(&id))
+            .map_err(|e| self.error(e))?;
+        let mut bands = txn.open_table(NEAR_BANDS).map_err(|e| self.error(e))?;
+        bands
+            .retain(|_, id| !ids.contains(&id))
+            .map_err(|e| self.error(e))?;
+        let mut manifest = txn.open_table(MANIFEST).map_err(|e| self.error(e))?;
+        let mut files = 0;
+        manifest
+            .retain(|_, (_, _, _, read_in)| {
+                let forget = read_in == run;
+                files += u64::from(forget);
                 !forget
             })
             .map_err(|e| self.error(e))?;
-            let mut signatures = txn.open_table(SIGNATURES).map_err(|e| self.error(e))?;
-            signatures
-                .retain(|id, _| !ids.contains(&id))
-                .map_err(|e| self.error(e))?;
-            let mut bands = txn.open_table(NEAR_BANDS).map_err(|e| self.error(e))?;
-            bands
-                .retain(|_, id| !ids.contains(&id))
-                .map_err(|e| self.error(e))?;
-            let mut manifest = txn.open_table(MANIFEST).map_err(|e| self.error(e))?;
-            let mut files = 0;
-            manifest
-                .retain(|_, (_, _, _, read_in)| {
-                    let forget = read_in == run;
-                    files += u64::from(forget);
-                    !forget
-                })
-                .map_err(|e| self.error(e))?;
-            (articles, files)
-        };
-        txn.commit().map_err(|e| self.error(e))?;
-        Ok(Some(forgotten))
+        Ok((articles, files))
     }
 }
 
@@ -360,7 +391,7 @@ impl std::fmt::Debug for RunWriter<'_> {
     }
 }
 
-impl RunWriter<'_> {
+impl<'s> RunWriter<'s> {
     pub fn run(&self) -> u64 {
         self.run
     }
@@ -377,6 +408,23 @@ impl RunWriter<'_> {
             path: &self.state.path,
             failure: None,
         })
+    }
+
+    /// Commits what the run did so far with `checkpoint` (the caller's description of where
+    /// it stands), and goes on in a new transaction. A killed run resumes from the last one.
+    pub fn checkpoint(self, checkpoint: &str) -> Result<RunWriter<'s>> {
+        let state = self.state;
+        let run = self.run;
+        {
+            let mut table = self
+                .txn
+                .open_table(IN_PROGRESS)
+                .map_err(|e| state.error(e))?;
+            table.insert(run, checkpoint).map_err(|e| state.error(e))?;
+        }
+        self.txn.commit().map_err(|e| state.error(e))?;
+        let txn = state.db.begin_write().map_err(|e| state.error(e))?;
+        Ok(RunWriter { state, txn, run })
     }
 
     /// Keeps the run's boilerplate lines, so that later nights remove them too.
@@ -404,6 +452,8 @@ impl RunWriter<'_> {
             let mut meta = self.txn.open_table(META).map_err(|e| error(&e))?;
             meta.insert("next_run", self.run + 1)
                 .map_err(|e| error(&e))?;
+            let mut in_progress = self.txn.open_table(IN_PROGRESS).map_err(|e| error(&e))?;
+            in_progress.remove(self.run).map_err(|e| error(&e))?;
         }
         self.txn.commit().map_err(|e| error(&e))
     }

@@ -1246,6 +1246,11 @@ fn three_nights_deliver_each_article_once_and_skip_unchanged_files() {
 /// Builds the same dump in two directories and returns them with the reference output of an
 /// uninterrupted run.
 fn crash_fixture() -> (Dir, Vec<(String, Vec<u8>)>, Duration) {
+    crash_fixture_with(&[])
+}
+
+/// The crash fixture, its reference run given `args` too.
+fn crash_fixture_with(args: &[&str]) -> (Dir, Vec<(String, Vec<u8>)>, Duration) {
     let dir = Dir::new();
     for n in 0..4000 {
         dir.file(
@@ -1254,7 +1259,9 @@ fn crash_fixture() -> (Dir, Vec<(String, Vec<u8>)>, Duration) {
         );
     }
     let started = std::time::Instant::now();
-    let output = nightly(&dir, "reference.redb", &["--output", "reference"], None);
+    let mut reference_args = vec!["--output", "reference"];
+    reference_args.extend_from_slice(args);
+    let output = nightly(&dir, "reference.redb", &reference_args, None);
     let took = started.elapsed();
     assert_success(&output);
     let reference = directory_contents(&dir.path().join("reference"));
@@ -1563,4 +1570,91 @@ fn learning_a_sites_boilerplate_later_does_not_deliver_an_article_again() {
     assert_success(&output);
     let night3 = Outputs::read(&dir.path().join("n3"));
     assert!(!night3.clean[0]["text"].as_str().unwrap().contains(FOOTER));
+}
+
+/// Checkpoints every 500 inputs, with zstd output rotated every 700 records, so that frame
+/// and part boundaries are resumed too.
+const CHECKPOINTS: &str = "[state]\ncheckpoint_files = 500\n[output]\ncompression = \"zstd\"\nmax_records_per_file = 700\n";
+
+#[test]
+fn a_run_killed_after_a_checkpoint_resumes_there_and_ends_as_if_never_killed() {
+    let (dir, _, _) = crash_fixture_with(&[]);
+    dir.config("cp.toml", CHECKPOINTS);
+    let output = nightly(
+        &dir,
+        "cp-reference.redb",
+        &["--config", "cp.toml", "--output", "cp-reference"],
+        None,
+    );
+    assert_success(&output);
+    let reference = directory_contents(&dir.path().join("cp-reference"));
+    assert!(
+        reference
+            .iter()
+            .any(|(name, _)| name == "clean-00003.jsonl.zst")
+    );
+    let args = ["--config", "cp.toml", "--output", "resumed"];
+    let killed = nightly(&dir, "resumed.redb", &args, Some("checkpointed"));
+    assert!(!killed.status.success(), "the crash hook did not fire");
+    let resumed = nightly(&dir, "resumed.redb", &args, None);
+    assert_success(&resumed);
+    assert_eq!(directory_contents(&dir.path().join("resumed")), reference);
+    // It went on from the checkpoint instead of starting again.
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("resumed/report.json")).unwrap())
+            .unwrap();
+    assert!(report["run"]["resumed_after_inputs"].as_u64().unwrap() >= 500);
+
+    // Killed at random moments, over and over, each attempt resuming the last.
+    let args = ["--config", "cp.toml", "--output", "battered"];
+    for _ in 0..6 {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scour"))
+            .current_dir(dir.path())
+            .args([
+                "run",
+                "--input",
+                "in",
+                "--state",
+                "battered.redb",
+                "--no-progress",
+            ])
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(40));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let finished = nightly(&dir, "battered.redb", &args, None);
+    assert_success(&finished);
+    assert_eq!(directory_contents(&dir.path().join("battered")), reference);
+}
+
+#[test]
+fn a_checkpoint_is_dropped_when_the_inputs_before_it_changed() {
+    let (dir, _, _) = crash_fixture_with(&[]);
+    dir.config("cp.toml", CHECKPOINTS);
+    let args = ["--config", "cp.toml", "--output", "changed"];
+    let killed = nightly(&dir, "changed.redb", &args, Some("checkpointed"));
+    assert!(!killed.status.success());
+    // A file early in the walk is replaced: the checkpoint no longer describes the inputs.
+    std::fs::remove_file(dir.input().join("site/00/0000.txt")).unwrap();
+    let again = nightly(&dir, "changed.redb", &args, None);
+    assert_success(&again);
+    let fresh = nightly(
+        &dir,
+        "fresh.redb",
+        &["--config", "cp.toml", "--output", "fresh"],
+        None,
+    );
+    assert_success(&fresh);
+    assert_eq!(
+        directory_contents(&dir.path().join("changed")),
+        directory_contents(&dir.path().join("fresh"))
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("changed/report.json")).unwrap())
+            .unwrap();
+    assert!(report["run"].get("resumed_after_inputs").is_none());
 }

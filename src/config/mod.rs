@@ -287,12 +287,23 @@ impl Default for RawBoilerplate {
 }
 
 /// `[state]`: the persistent state of nightly runs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawState {
     /// The state database. Unset: every run stands alone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Commit a checkpoint every this many inputs, so a killed run resumes there (0: never).
+    pub checkpoint_files: u64,
+}
+
+impl Default for RawState {
+    fn default() -> Self {
+        RawState {
+            path: None,
+            checkpoint_files: 100_000,
+        }
+    }
 }
 
 /// Compression of the record files.

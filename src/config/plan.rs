@@ -84,6 +84,8 @@ pub struct Plan {
     pub output_dir_given: bool,
     /// The nightly state database, if any (`[state] path`, `--state`).
     pub state_path: Option<PathBuf>,
+    /// Inputs between checkpoints of a run with state (0: none).
+    pub checkpoint_files: u64,
     pub output_format: OutputFormat,
     /// Resolved: never 0.
     pub threads: usize,
@@ -316,6 +318,7 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
         output_dir,
         output_dir_given: overrides.output.is_some(),
         state_path,
+        checkpoint_files: raw.state.checkpoint_files,
         output_format: OutputFormat {
             compression: raw.output.compression,
             max_records_per_file: raw.output.max_records_per_file,
