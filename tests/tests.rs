@@ -1110,6 +1110,30 @@ fn nightly(dir: &Dir, state: &str, args: &[&str], crash_at: Option<&str>) -> std
     command.output().expect("run scour")
 }
 
+/// Starts a nightly run and SIGKILLs it after `delay` (no chance to clean up); whether it was
+/// still running.
+fn killed_after(dir: &Dir, state: &str, args: &[&str], delay: Duration) -> bool {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scour"))
+        .current_dir(dir.path())
+        .args(["run", "--input", "in", "--state", state, "--no-progress"])
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    let _ = child.kill();
+    !child.wait().unwrap().success()
+}
+
+/// A nightly run into `out` that must succeed, and what it wrote.
+fn night(dir: &Dir, state: &str, out: &str, args: &[&str]) -> Outputs {
+    let mut all = args.to_vec();
+    all.extend(["--output", out]);
+    let output = nightly(dir, state, &all, None);
+    assert_success(&output);
+    Outputs::read(&dir.path().join(out))
+}
+
 fn assert_success(output: &std::process::Output) {
     assert!(
         output.status.success(),
@@ -1149,9 +1173,7 @@ fn three_nights_deliver_each_article_once_and_skip_unchanged_files() {
         dir.file(&format!("2024/11/01/{n:03}.txt"), story(n, "first"));
     }
     // Night 1.
-    let output = nightly(&dir, "state.redb", &["--output", "night1"], None);
-    assert_success(&output);
-    let night1 = Outputs::read(&dir.path().join("night1"));
+    let night1 = night(&dir, "state.redb", "night1", &[]);
     assert_eq!(night1.clean.len(), 30);
     assert_eq!(night1.report["state"]["run"], 1);
 
@@ -1170,9 +1192,7 @@ fn three_nights_deliver_each_article_once_and_skip_unchanged_files() {
     // The first attempt at night 2 is killed just before its commit; the second finishes it.
     let killed = nightly(&dir, "state.redb", &["--output", "night2"], Some("staged"));
     assert!(!killed.status.success());
-    let output = nightly(&dir, "state.redb", &["--output", "night2"], None);
-    assert_success(&output);
-    let night2 = Outputs::read(&dir.path().join("night2"));
+    let night2 = night(&dir, "state.redb", "night2", &[]);
     let kept: BTreeSet<&str> = night2
         .clean
         .iter()
@@ -1195,9 +1215,7 @@ fn three_nights_deliver_each_article_once_and_skip_unchanged_files() {
     // Night 3: nothing changed but a file that was only touched.
     let touched = dir.input().join("2024/11/01/003.txt");
     std::fs::write(&touched, std::fs::read(&touched).unwrap()).unwrap();
-    let output = nightly(&dir, "state.redb", &["--output", "night3"], None);
-    assert_success(&output);
-    let night3 = Outputs::read(&dir.path().join("night3"));
+    let night3 = night(&dir, "state.redb", "night3", &[]);
     assert_eq!(night3.sources(), Vec::<String>::new());
     assert_eq!(night3.report["state"]["files_unchanged"], 45);
 
@@ -1229,9 +1247,7 @@ fn three_nights_deliver_each_article_once_and_skip_unchanged_files() {
         .output()
         .unwrap();
     assert_success(&forget);
-    let output = nightly(&dir, "state.redb", &["--output", "night5"], None);
-    assert_success(&output);
-    let night5 = Outputs::read(&dir.path().join("night5"));
+    let night5 = night(&dir, "state.redb", "night5", &[]);
     assert_eq!(night5.clean.len(), 11);
     let stats = dir
         .scour()
@@ -1308,25 +1324,7 @@ fn a_run_killed_at_random_moments_ends_as_if_never_killed() {
         let delay = took * percent / 100;
         let state = format!("killed-{attempt}.redb");
         let out = format!("out-{attempt}");
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scour"))
-            .current_dir(dir.path())
-            .args([
-                "run",
-                "--input",
-                "in",
-                "--state",
-                &state,
-                "--output",
-                &out,
-                "--no-progress",
-            ])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        // SIGKILL: no chance to clean up.
-        let _ = child.kill();
-        if !child.wait().unwrap().success() {
+        if killed_after(&dir, &state, &["--output", &out], delay) {
             interrupted += 1;
         }
         let again = nightly(&dir, &state, &["--output", &out], None);
@@ -1401,25 +1399,11 @@ fn a_near_copy_of_an_article_from_an_earlier_night_is_caught() {
     let dir = Dir::new();
     dir.config("near.toml", "[dedup]\nnear = true\n");
     dir.file("night1/rates.txt", RATES.join("\n\n"));
-    let output = nightly(
-        &dir,
-        "state.redb",
-        &["--config", "near.toml", "--output", "n1"],
-        None,
-    );
-    assert_success(&output);
-    let night1 = Outputs::read(&dir.path().join("n1"));
+    let night1 = night(&dir, "state.redb", "n1", &["--config", "near.toml"]);
     let mut updated = RATES.map(str::to_string);
     updated[3].push_str(" Analysts expect two cuts next year.");
     dir.file("night2/rates-updated.txt", updated.join("\n\n"));
-    let output = nightly(
-        &dir,
-        "state.redb",
-        &["--config", "near.toml", "--output", "n2"],
-        None,
-    );
-    assert_success(&output);
-    let night2 = Outputs::read(&dir.path().join("n2"));
+    let night2 = night(&dir, "state.redb", "n2", &["--config", "near.toml"]);
     assert_eq!(night2.duplicates[0]["kind"], "near");
     assert_eq!(
         night2.duplicates[0]["duplicate_of"],
@@ -1530,28 +1514,14 @@ fn learning_a_sites_boilerplate_later_does_not_deliver_an_article_again() {
     for n in 0..10 {
         dir.file(&format!("herald/night1/{n:02}.txt"), herald_story(n));
     }
-    let output = nightly(
-        &dir,
-        "state.redb",
-        &["--config", "bp.toml", "--output", "n1"],
-        None,
-    );
-    assert_success(&output);
-    let night1 = Outputs::read(&dir.path().join("n1"));
+    let night1 = night(&dir, "state.redb", "n1", &["--config", "bp.toml"]);
     assert!(night1.clean[0]["text"].as_str().unwrap().contains(FOOTER));
     // Night 2: enough new articles to learn it, and a re-scrape of a night-1 article.
     for n in 10..30 {
         dir.file(&format!("herald/night2/{n:02}.txt"), herald_story(n));
     }
     dir.file("herald/night2/rescrape-03.txt", herald_story(3));
-    let output = nightly(
-        &dir,
-        "state.redb",
-        &["--config", "bp.toml", "--output", "n2"],
-        None,
-    );
-    assert_success(&output);
-    let night2 = Outputs::read(&dir.path().join("n2"));
+    let night2 = night(&dir, "state.redb", "n2", &["--config", "bp.toml"]);
     assert_eq!(night2.clean.len(), 20);
     assert!(!night2.clean[0]["text"].as_str().unwrap().contains(FOOTER));
     assert_eq!(night2.duplicates.len(), 1);
@@ -1561,14 +1531,7 @@ fn learning_a_sites_boilerplate_later_does_not_deliver_an_article_again() {
     );
     // Night 3: one new article; the line learned on night 2 is removed from it too.
     dir.file("herald/night3/30.txt", herald_story(30));
-    let output = nightly(
-        &dir,
-        "state.redb",
-        &["--config", "bp.toml", "--output", "n3"],
-        None,
-    );
-    assert_success(&output);
-    let night3 = Outputs::read(&dir.path().join("n3"));
+    let night3 = night(&dir, "state.redb", "n3", &["--config", "bp.toml"]);
     assert!(!night3.clean[0]["text"].as_str().unwrap().contains(FOOTER));
 }
 
@@ -1608,23 +1571,7 @@ fn a_run_killed_after_a_checkpoint_resumes_there_and_ends_as_if_never_killed() {
     // Killed at random moments, over and over, each attempt resuming the last.
     let args = ["--config", "cp.toml", "--output", "battered"];
     for _ in 0..6 {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scour"))
-            .current_dir(dir.path())
-            .args([
-                "run",
-                "--input",
-                "in",
-                "--state",
-                "battered.redb",
-                "--no-progress",
-            ])
-            .args(args)
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(40));
-        let _ = child.kill();
-        let _ = child.wait();
+        killed_after(&dir, "battered.redb", &args, Duration::from_millis(40));
     }
     let finished = nightly(&dir, "battered.redb", &args, None);
     assert_success(&finished);
