@@ -28,7 +28,7 @@ impl CleanStats {
 }
 
 /// What the input looked like, which decides the stages it goes through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InputFormat {
     /// A scraped text file, possibly with stray tags and entities.
@@ -41,7 +41,7 @@ pub enum InputFormat {
 ///
 /// `text` holds blocks separated by a blank line and lines within a block by `\n`; stages keep
 /// that shape so the next one can rely on it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Article {
     pub format: InputFormat,
     pub title: Option<String>,
@@ -191,7 +191,9 @@ pub struct DuplicateRecord<'a> {
 }
 
 /// Why an input produced no record. The codes are stable: scripts filter on them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectReason {
     /// Zero bytes, or only a byte-order mark.

@@ -21,6 +21,9 @@ pub enum Command {
     Run(RunArgs),
     /// Validate the configuration and print the effective values.
     CheckConfig(ConfigArgs),
+    /// Merge the shards of a sharded run (`run --shard-index I --shard-count N --output WORK`)
+    /// into the outputs one machine would have written.
+    Finalize(FinalizeArgs),
     /// Inspect or edit the nightly state (`[state] path` or `--state`).
     #[command(subcommand)]
     State(StateCommand),
@@ -97,6 +100,25 @@ pub struct RunArgs {
     /// earlier runs. Replaces state.path.
     #[arg(long, value_name = "PATH")]
     pub state: Option<PathBuf>,
+
+    /// Clean only shard I of N into --output (a work directory) for `scour finalize`; the
+    /// default comes from SLURM_ARRAY_TASK_ID when it is set.
+    #[arg(long, value_name = "I", requires = "shard_count")]
+    pub shard_index: Option<usize>,
+
+    /// The number of shards; the default comes from SLURM_ARRAY_TASK_COUNT when it is set.
+    #[arg(long, value_name = "N")]
+    pub shard_count: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct FinalizeArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// The work directory the shard tasks wrote to.
+    #[arg(long, value_name = "DIR")]
+    pub shards: PathBuf,
 }
 
 /// `--compress` values.

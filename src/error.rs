@@ -93,6 +93,9 @@ pub enum Error {
 
     #[error("state {} has no run {run}", path.display())]
     NoSuchRun { path: PathBuf, run: u64 },
+
+    #[error("sharded run: {message}")]
+    Shards { message: String },
 }
 
 impl Error {

@@ -33,6 +33,7 @@ pub mod output;
 pub mod pipeline;
 pub mod records;
 pub mod report;
+pub mod shard;
 pub mod stages;
 pub mod state;
 pub mod swar;

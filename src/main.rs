@@ -13,7 +13,7 @@ use anyhow::Context;
 use clap::Parser;
 use scour::config::{self, LoadedConfig, Overrides, plan};
 
-use crate::cli::{Cli, Command, ConfigArgs, StateCommand};
+use crate::cli::{Cli, Command, ConfigArgs, RunArgs, StateCommand};
 use scour::state::State;
 
 /// Each article allocates a few buffers on whichever worker cleans it; mimalloc's per-thread
@@ -35,20 +35,47 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => {
-            let loaded = load_config(&args.config)?;
-            let overrides = Overrides {
-                inputs: args.input,
-                output: args.output,
-                threads: args.threads,
-                no_progress: args.no_progress,
-                force: args.force,
-                compression: args.compress.map(Into::into),
-                state: args.state,
-            };
-            let plan = plan::build(loaded.as_ref(), &overrides).map_err(scour::Error::from)?;
+            let shard = shard_spec(&args)?;
+            let plan = build_plan(args)?;
+            if let Some(spec) = shard {
+                let done = scour::shard::run_shard(&plan, spec)
+                    .with_context(|| format!("shard {} of {} failed", spec.index, spec.count))?;
+                match done {
+                    Some(done) => eprintln!(
+                        "scour: shard {} of {}: {} of {} inputs cleaned into {} ({} outcomes, {:.2} s)",
+                        done.index,
+                        done.count,
+                        done.inputs,
+                        done.walked,
+                        plan.output_dir.join(spec.dir_name()).display(),
+                        done.outcomes,
+                        done.seconds
+                    ),
+                    None => eprintln!(
+                        "scour: shard {} of {} is already complete in {}; nothing to do",
+                        spec.index,
+                        spec.count,
+                        plan.output_dir.display()
+                    ),
+                }
+                return Ok(());
+            }
             let reporter = progress::TerminalReporter::new(plan.progress);
             let summary = scour::run(&plan, &reporter)
                 .with_context(|| format!("run into {} failed", plan.output_dir.display()))?;
+            eprint!("{}", progress::summary_text(&summary));
+            Ok(())
+        }
+        Command::Finalize(args) => {
+            let shards = args.shards.clone();
+            let count = args
+                .run
+                .shard_count
+                .or_else(|| env_number("SLURM_ARRAY_TASK_COUNT"))
+                .context("finalize needs --shard-count")?;
+            let plan = build_plan(args.run)?;
+            let summary = scour::shard::finalize(&plan, &shards, count)
+                .with_context(|| format!("finalize into {} failed", plan.output_dir.display()))?;
             eprint!("{}", progress::summary_text(&summary));
             Ok(())
         }
@@ -67,6 +94,49 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn build_plan(args: RunArgs) -> anyhow::Result<scour::Plan> {
+    let loaded = load_config(&args.config)?;
+    let overrides = Overrides {
+        inputs: args.input,
+        output: args.output,
+        threads: args.threads,
+        no_progress: args.no_progress,
+        force: args.force,
+        compression: args.compress.map(Into::into),
+        state: args.state,
+    };
+    Ok(plan::build(loaded.as_ref(), &overrides).map_err(scour::Error::from)?)
+}
+
+/// `--shard-index` / `--shard-count`, else a Slurm array task's, else none.
+fn shard_spec(args: &RunArgs) -> anyhow::Result<Option<scour::shard::ShardSpec>> {
+    let index = args
+        .shard_index
+        .or_else(|| env_number("SLURM_ARRAY_TASK_ID"));
+    let count = args
+        .shard_count
+        .or_else(|| env_number("SLURM_ARRAY_TASK_COUNT"));
+    match (index, count) {
+        (Some(index), Some(count)) if index < count => {
+            Ok(Some(scour::shard::ShardSpec { index, count }))
+        }
+        (Some(index), Some(count)) => Err(scour::Error::from(scour::error::ConfigProblems(vec![
+            scour::error::ConfigProblem {
+                file: None,
+                line_col: None,
+                key: None,
+                message: format!("--shard-index {index} is not below --shard-count {count}"),
+            },
+        ]))
+        .into()),
+        _ => Ok(None),
+    }
+}
+
+fn env_number(name: &str) -> Option<usize> {
+    std::env::var(name).ok()?.trim().parse().ok()
 }
 
 fn state_command(command: StateCommand) -> anyhow::Result<()> {

@@ -37,12 +37,12 @@ use crate::state::{self, FileStamp, Manifest, RunBatch, RunRecord, State};
 use crate::warc_dump;
 
 /// A batch closes at this many files…
-const BATCH_FILES: usize = 512;
+pub(crate) const BATCH_FILES: usize = 512;
 /// …or this many input bytes, whichever comes first, bounding memory for large files.
-const BATCH_BYTES: u64 = 16 * 1024 * 1024;
+pub(crate) const BATCH_BYTES: u64 = 16 * 1024 * 1024;
 
 /// How one input ended, before dedup.
-enum Outcome {
+pub(crate) enum Outcome {
     Cleaned(Box<Cleaned>),
     Rejected {
         source: String,
@@ -59,23 +59,23 @@ enum Outcome {
     Unchanged,
 }
 
-struct Cleaned {
-    source: String,
-    article: Article,
+pub(crate) struct Cleaned {
+    pub(crate) source: String,
+    pub(crate) article: Article,
     /// SHA-256 of the text as written.
-    sha256: ContentHash,
+    pub(crate) sha256: ContentHash,
     /// SHA-256 of the text before site boilerplate was removed: what duplicates and ids are
     /// decided on, so that learning a site's boilerplate later does not change an article's
     /// identity. The same as `sha256` when nothing was removed.
-    dedup_hash: ContentHash,
+    pub(crate) dedup_hash: ContentHash,
     /// The article's site, for boilerplate.
-    site: String,
+    pub(crate) site: String,
     /// Indices of the boilerplate lines removed, in the run's table.
-    boilerplate_removed: Vec<u32>,
+    pub(crate) boilerplate_removed: Vec<u32>,
     /// MinHash of the text, when near-duplicates are looked for.
-    signature: Option<near::Signature>,
-    encoding: &'static str,
-    bytes_in: u64,
+    pub(crate) signature: Option<near::Signature>,
+    pub(crate) encoding: &'static str,
+    pub(crate) bytes_in: u64,
 }
 
 /// Runs the whole job described by `plan`.
@@ -181,7 +181,7 @@ fn walk_prefix_matches(plan: &Plan, checkpoint: &Checkpoint) -> bool {
         .is_some_and(|found| top_level_source(&found) == checkpoint.last_source)
 }
 
-fn top_level_source(found: &Discovered) -> String {
+pub(crate) fn top_level_source(found: &Discovered) -> String {
     match found {
         Discovered::File(source) => source.source.clone(),
         Discovered::Problem { source, .. } | Discovered::Unchanged { source } => source.clone(),
@@ -594,17 +594,17 @@ pub(crate) fn crash_point(name: &str) {
 
 /// What the nightly state saw of this run's files.
 #[derive(Debug, Default)]
-struct StateTally {
-    files_read: u64,
-    files_unchanged: u64,
-    kept_new: u64,
+pub(crate) struct StateTally {
+    pub(crate) files_read: u64,
+    pub(crate) files_unchanged: u64,
+    pub(crate) kept_new: u64,
     /// Kept articles each learned boilerplate line was removed from, by table index.
-    boilerplate_removed: Vec<u64>,
+    pub(crate) boilerplate_removed: Vec<u64>,
 }
 
 /// Where duplicates are decided: in memory for a run that stands alone, or against every
 /// earlier run in the state.
-enum Decider<'a, 't> {
+pub(crate) enum Decider<'a, 't> {
     Memory(&'a mut MemoryIndex, &'a mut MemoryNear),
     // One per batch, so its size does not matter.
     State(Box<RunBatch<'t>>),
@@ -673,7 +673,7 @@ impl Decider<'_, '_> {
 /// Large JSON Lines dumps and WARC archives become a stream of chunks of whole records, read
 /// here on the walker's thread so that no dump is ever whole in memory; everything else passes
 /// through.
-fn expand<'p>(
+pub(crate) fn expand<'p>(
     plan: &'p Plan,
     found: Discovered,
     manifest: Option<&Manifest>,
@@ -777,7 +777,7 @@ fn open_decompressed(path: &Path) -> std::io::Result<Box<dyn std::io::BufRead + 
 }
 
 /// Input bytes a walk item brings into a batch.
-fn discovered_bytes(found: &Discovered) -> u64 {
+pub(crate) fn discovered_bytes(found: &Discovered) -> u64 {
     match found {
         Discovered::File(source) => source.size,
         Discovered::Chunk(chunk) => chunk.bytes.len() as u64,
@@ -807,13 +807,13 @@ fn next_batch(walk: &mut impl Iterator<Item = Discovered>) -> Vec<Discovered> {
 }
 
 /// How much a written batch accounted for.
-struct Written {
+pub(crate) struct Written {
     files: u64,
     bytes: u64,
 }
 
 /// Decides duplicates and writes one batch, in input order.
-fn write_batch(
+pub(crate) fn write_batch(
     plan: &Plan,
     outcomes: Vec<Vec<Outcome>>,
     index: &mut Decider<'_, '_>,
@@ -913,7 +913,7 @@ fn write_batch(
 
 /// Reads, decodes, cleans and hashes one input — one outcome per article it holds (a JSON dump
 /// holds many). Never fails: a problem is a reject.
-fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
+pub(crate) fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
     let source = match found {
         Discovered::File(source) => source,
         Discovered::Chunk(chunk) => return process_chunk(plan, chunk),
