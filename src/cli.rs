@@ -27,6 +27,45 @@ pub enum Command {
     /// Inspect or edit the nightly state (`[state] path` or `--state`).
     #[command(subcommand)]
     State(StateCommand),
+    /// Run on a Slurm cluster.
+    #[command(subcommand)]
+    Slurm(SlurmCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SlurmCommand {
+    /// Submit a sharded run as a job array of shard tasks and a finalize job that depends on
+    /// it, wait for them, and fail naming any task that failed. Shards already complete are
+    /// not submitted again.
+    Run(SlurmRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmRunArgs {
+    /// Directory (or file) of scraped articles; repeat for several.
+    #[arg(long, value_name = "DIR", required = true)]
+    pub input: Vec<PathBuf>,
+
+    /// Where the finalize writes the outputs.
+    #[arg(long, value_name = "DIR")]
+    pub output: PathBuf,
+
+    /// The number of shard tasks.
+    #[arg(long, value_name = "N")]
+    pub shards: usize,
+
+    /// Configuration file, passed to every task.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Where the shards go [default: OUTPUT.shards]; it must be on a file system every node
+    /// sees.
+    #[arg(long, value_name = "DIR")]
+    pub work: Option<PathBuf>,
+
+    /// Replace the outputs of an earlier run in a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

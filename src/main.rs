@@ -5,6 +5,7 @@
 mod cli;
 mod exit_code;
 mod progress;
+mod slurm;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,7 +14,7 @@ use anyhow::Context;
 use clap::Parser;
 use scour::config::{self, LoadedConfig, Overrides, plan};
 
-use crate::cli::{Cli, Command, ConfigArgs, RunArgs, StateCommand};
+use crate::cli::{Cli, Command, ConfigArgs, RunArgs, SlurmCommand, StateCommand};
 use scour::state::State;
 
 /// Each article allocates a few buffers on whichever worker cleans it; mimalloc's per-thread
@@ -80,6 +81,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::State(command) => state_command(command),
+        Command::Slurm(SlurmCommand::Run(args)) => slurm::run(&args),
         Command::CheckConfig(args) => {
             let loaded = load_config(&args)?;
             let plan =

@@ -583,7 +583,8 @@ fn learn_boilerplate(
 }
 
 /// Dies on the spot, as `kill -9` would, when `SCOUR_CRASH_AT` names this point: the crash
-/// tests use it to stop a real run exactly between two steps of its commit.
+/// tests use it to stop a real run exactly between two steps of its commit (and a shard task,
+/// `shard-I`, as it starts).
 pub(crate) fn crash_point(name: &str) {
     static CRASH_AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     let crash_at = CRASH_AT.get_or_init(|| std::env::var("SCOUR_CRASH_AT").ok());

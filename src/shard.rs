@@ -222,6 +222,7 @@ fn refuse_unsupported(plan: &Plan) -> Result<()> {
 /// Returns `None` if the shard was already complete there.
 pub fn run_shard(plan: &Plan, spec: ShardSpec) -> Result<Option<ShardDone>> {
     refuse_unsupported(plan)?;
+    pipeline::crash_point(&format!("shard-{}", spec.index));
     let started = Instant::now();
     let work = &plan.output_dir;
     let io_error = |path: &Path| {

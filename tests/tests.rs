@@ -1712,3 +1712,69 @@ fn walk_files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// On a real Slurm cluster (`.ci/slurm-up` starts a one-node one; `.ci/run` sets
+/// SCOUR_SLURM_TEST=1): the benchmark corpus as a 4-task job array gives the bytes of a
+/// one-machine run, and a task that dies is recovered by running the command again.
+#[test]
+fn a_slurm_job_array_gives_one_machines_output_and_recovers_a_dead_task() {
+    if std::env::var("SCOUR_SLURM_TEST").as_deref() != Ok("1") {
+        eprintln!("skipped: set SCOUR_SLURM_TEST=1 with a Slurm cluster up (.ci/slurm-up)");
+        return;
+    }
+    let dir = Dir::new();
+    let generator = repo().join("../shared/bench/make_corpus.py");
+    let made = std::process::Command::new("python3")
+        .arg(&generator)
+        .arg(dir.path().join("corpus"))
+        .args(["--articles", "50000"])
+        .output()
+        .unwrap();
+    assert_success(&made);
+    let single = dir
+        .scour()
+        .args([
+            "run",
+            "--input",
+            "corpus",
+            "--output",
+            "single",
+            "--no-progress",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&single);
+
+    let slurm = |crash: Option<&str>| {
+        let mut command = dir.scour();
+        command
+            .args([
+                "slurm", "run", "--input", "corpus", "--output", "sharded", "--shards", "4",
+            ])
+            .timeout(Duration::from_secs(600));
+        if let Some(point) = crash {
+            command.env("SCOUR_CRASH_AT", point);
+        }
+        command.output().unwrap()
+    };
+    let failed = slurm(Some("shard-2"));
+    assert_eq!(failed.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        stderr.contains("1 of 4 shard tasks failed: task 2"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("sharded/report.json").exists());
+
+    let rerun = slurm(None);
+    assert_success(&rerun);
+    let stderr = String::from_utf8_lossy(&rerun.stderr);
+    assert!(
+        stderr.contains("submitted shard tasks 2 as job array"),
+        "{stderr}"
+    );
+    assert_eq!(
+        directory_contents(&dir.path().join("sharded")),
+        directory_contents(&dir.path().join("single"))
+    );
+}
