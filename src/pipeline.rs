@@ -253,13 +253,7 @@ fn run_once(
     resume: Option<Checkpoint>,
 ) -> Result<RunSummary> {
     let started = Instant::now();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(plan.threads)
-        .build()
-        .map_err(|e| Error::ThreadPool {
-            threads: plan.threads,
-            message: e.to_string(),
-        })?;
+    let pool = thread_pool(plan)?;
     let mut outputs = match (&resume, state) {
         (Some(checkpoint), _) => Outputs::resume(
             &output_dir,
@@ -461,15 +455,7 @@ fn run_once(
         Some(_) => tally.kept_new,
         None => index.len() as u64,
     };
-    let elapsed = started.elapsed().as_secs_f64();
-    summary.run = RunFacts {
-        scour_version: env!("CARGO_PKG_VERSION"),
-        threads: plan.threads,
-        elapsed_seconds: elapsed,
-        files_per_second: summary.counts.seen as f64 / elapsed.max(1e-9),
-        megabytes_per_second: summary.bytes.input as f64 / 1e6 / elapsed.max(1e-9),
-        resumed_after_inputs: summary.run.resumed_after_inputs,
-    };
+    summary.run = run_facts(plan, &summary, started, summary.run.resumed_after_inputs);
     let (Some(state), Some(writer)) = (state, writer) else {
         outputs.finish(&mut summary)?;
         reporter.finished(&summary);
@@ -502,6 +488,35 @@ fn run_once(
     staged.publish()?;
     reporter.finished(&summary);
     Ok(summary)
+}
+
+/// The worker pool of `plan.threads` threads.
+pub(crate) fn thread_pool(plan: &Plan) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.threads)
+        .build()
+        .map_err(|e| Error::ThreadPool {
+            threads: plan.threads,
+            message: e.to_string(),
+        })
+}
+
+/// The facts of this execution for `report.json`'s `run` section.
+pub(crate) fn run_facts(
+    plan: &Plan,
+    summary: &RunSummary,
+    started: Instant,
+    resumed_after_inputs: Option<u64>,
+) -> RunFacts {
+    let elapsed = started.elapsed().as_secs_f64();
+    RunFacts {
+        scour_version: env!("CARGO_PKG_VERSION"),
+        threads: plan.threads,
+        elapsed_seconds: elapsed,
+        files_per_second: summary.counts.seen as f64 / elapsed.max(1e-9),
+        megabytes_per_second: summary.bytes.input as f64 / 1e6 / elapsed.max(1e-9),
+        resumed_after_inputs,
+    }
 }
 
 /// Puts back the counts a checkpoint saved.

@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::near::MemoryNear;
 use crate::output::Outputs;
 use crate::pipeline::{self, Cleaned, Decider, Outcome, StateTally};
-use crate::report::{Counts, RunFacts, RunSummary};
+use crate::report::{Counts, RunSummary};
 
 /// Which part of the work a task does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,13 +241,7 @@ pub fn run_shard(plan: &Plan, spec: ShardSpec) -> Result<Option<ShardDone>> {
         1 << 20,
         File::create(&outcomes_path).map_err(io_error(&outcomes_path))?,
     );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(plan.threads)
-        .build()
-        .map_err(|e| Error::ThreadPool {
-            threads: plan.threads,
-            message: e.to_string(),
-        })?;
+    let pool = pipeline::thread_pool(plan)?;
     let skip_dir = work.canonicalize().ok();
     let mut walked = 0u64;
     let mut inputs = 0u64;
@@ -448,15 +442,7 @@ pub fn finalize(plan: &Plan, work: &Path, count: usize) -> Result<RunSummary> {
         }
     }
     summary.distinct_texts = index.len() as u64;
-    let elapsed = started.elapsed().as_secs_f64();
-    summary.run = RunFacts {
-        scour_version: env!("CARGO_PKG_VERSION"),
-        threads: plan.threads,
-        elapsed_seconds: elapsed,
-        files_per_second: summary.counts.seen as f64 / elapsed.max(1e-9),
-        megabytes_per_second: summary.bytes.input as f64 / 1e6 / elapsed.max(1e-9),
-        resumed_after_inputs: None,
-    };
+    summary.run = pipeline::run_facts(plan, &summary, started, None);
     outputs.finish(&mut summary)?;
     Ok(summary)
 }
