@@ -58,6 +58,11 @@ pub struct SlurmRunArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Nightly state: the tasks skip unchanged files, the finalize decides against it and
+    /// commits it once. It must be on a file system every node sees.
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+
     /// Where the shards go [default: OUTPUT.shards]; it must be on a file system every node
     /// sees.
     #[arg(long, value_name = "DIR")]

@@ -91,25 +91,52 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
         return run_once(plan, plan.output_dir.clone(), None, reporter, None);
     };
     let state = State::open(state_path)?;
+    match prepare_state_run(plan, &state, true)? {
+        StatePrep::Done(summary) => Ok(*summary),
+        StatePrep::Run { output_dir, resume } => {
+            run_once(plan, output_dir, Some(&state), reporter, resume.map(|c| *c))
+        }
+    }
+}
+
+/// What a run with state is to do.
+pub(crate) enum StatePrep {
+    /// Nothing more: the run was already complete, or this invocation finished publishing a
+    /// committed one.
+    Done(Box<RunSummary>),
+    /// A run into `output_dir`, from a checkpoint if one applies.
+    Run {
+        output_dir: std::path::PathBuf,
+        resume: Option<Box<Checkpoint>>,
+    },
+}
+
+/// Settles what earlier attempts left in the state before a run: a committed run not yet
+/// published is published, a completed output directory is a no-op, a checkpoint is resumed
+/// (if `resumable` and it still matches the inputs) or abandoned.
+pub(crate) fn prepare_state_run(plan: &Plan, state: &State, resumable: bool) -> Result<StatePrep> {
     if let Some(near) = &plan.near {
         state.check_near_settings(near)?;
     }
     let runs = state.runs()?;
     let facts = |record: &RunRecord, outcome| StateFacts {
-        path: state_path.display().to_string(),
+        path: state.path().display().to_string(),
         run: record.run,
         files_unchanged: record.files_unchanged,
         kept_new: record.kept,
         outcome,
     };
+    let done = |record: &RunRecord, outcome| {
+        Ok(StatePrep::Done(Box::new(RunSummary {
+            state: Some(facts(record, outcome)),
+            ..RunSummary::default()
+        })))
+    };
     if let Some(last) = runs.last() {
         let staging = last.output_dir.join(&last.staging_dir);
         if staging.is_dir() && !last.output_dir.join(output::REPORT_FILE).exists() {
             output::publish_staged(&last.output_dir, &staging)?;
-            return Ok(RunSummary {
-                state: Some(facts(last, StateOutcome::FinishedPublishing)),
-                ..RunSummary::default()
-            });
+            return done(last, StateOutcome::FinishedPublishing);
         }
     }
     let output_dir = if plan.output_dir_given {
@@ -118,33 +145,32 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
         plan.output_dir.join(state::run_name(state.next_run()?))
     };
     let absolute = std::path::absolute(&output_dir).unwrap_or_else(|_| output_dir.clone());
-    if let Some(done) = runs.iter().find(|r| r.output_dir == absolute) {
-        return Ok(RunSummary {
-            state: Some(facts(done, StateOutcome::AlreadyComplete)),
-            ..RunSummary::default()
-        });
+    if let Some(complete) = runs.iter().find(|r| r.output_dir == absolute) {
+        return done(complete, StateOutcome::AlreadyComplete);
     }
     let mut resume = None;
     if let Some(json) = state.in_progress()? {
         let checkpoint = serde_json::from_str::<Checkpoint>(&json).ok();
         match checkpoint {
             Some(checkpoint)
-                if checkpoint.output_dir == absolute && walk_prefix_matches(plan, &checkpoint) =>
+                if resumable
+                    && checkpoint.output_dir == absolute
+                    && walk_prefix_matches(plan, &checkpoint) =>
             {
-                resume = Some(checkpoint);
+                resume = Some(Box::new(checkpoint));
             }
             // Another output directory, or inputs that changed before the checkpoint: what
             // the killed attempt committed no longer applies, and the run starts over.
             _ => state.abandon(state.next_run()?)?,
         }
     }
-    run_once(plan, output_dir, Some(&state), reporter, resume)
+    Ok(StatePrep::Run { output_dir, resume })
 }
 
 /// Where a run with state stood at its last checkpoint: enough to go on from there and end
 /// exactly as a run that was never killed.
 #[derive(Debug, Serialize, Deserialize)]
-struct Checkpoint {
+pub(crate) struct Checkpoint {
     output_dir: std::path::PathBuf,
     staging_dir: String,
     /// Top-level inputs of the walk done, and the source of the last one (to check that the
@@ -461,9 +487,25 @@ fn run_once(
         reporter.finished(&summary);
         return Ok(summary);
     };
+    commit_state_run(plan, state, writer, outputs, &mut summary, &tally)?;
+    reporter.finished(&summary);
+    Ok(summary)
+}
+
+/// Ends a run with state: stages the outputs, commits the run's transaction with its record,
+/// then publishes — the order that makes a kill at any point safe.
+pub(crate) fn commit_state_run(
+    plan: &Plan,
+    state: &State,
+    writer: state::RunWriter<'_>,
+    outputs: Outputs,
+    summary: &mut RunSummary,
+    tally: &StateTally,
+) -> Result<()> {
     let record = RunRecord {
         run: writer.run(),
-        output_dir: std::path::absolute(outputs.dir()).unwrap_or_else(|_| output_dir.clone()),
+        output_dir: std::path::absolute(outputs.dir())
+            .unwrap_or_else(|_| outputs.dir().to_path_buf()),
         staging_dir: outputs.staging_name(),
         kept: summary.counts.kept,
         duplicates: summary.counts.duplicates,
@@ -481,13 +523,11 @@ fn run_once(
     if let Some(table) = plan.boilerplate_table.get() {
         writer.remember_boilerplate(table)?;
     }
-    let staged = outputs.stage(&mut summary)?;
+    let staged = outputs.stage(summary)?;
     crash_point("staged");
     writer.commit(&record)?;
     crash_point("committed");
-    staged.publish()?;
-    reporter.finished(&summary);
-    Ok(summary)
+    staged.publish()
 }
 
 /// The worker pool of `plan.threads` threads.

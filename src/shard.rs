@@ -14,8 +14,10 @@
 //!    (`pipeline::write_batch`), so the same bytes and the same winners.
 //!
 //! The cleaning, which is nearly all the work, is spread over the tasks; the finalize step only
-//! reads cleaned text, decides duplicates and writes. A nightly state and site boilerplate (which
-//! need the whole input seen in one place) are not yet available in sharded runs.
+//! reads cleaned text, decides duplicates and writes. With a nightly state, every task reads the
+//! manifest (from its own copy of the state: redb allows one process per database) to skip
+//! unchanged files, and the finalize alone decides against the state and commits it, once.
+//! Site boilerplate, which needs the whole input seen before cleaning, is not yet available.
 
 use std::collections::BinaryHeap;
 use std::fs::{self, File};
@@ -35,6 +37,7 @@ use crate::near::MemoryNear;
 use crate::output::Outputs;
 use crate::pipeline::{self, Cleaned, Decider, Outcome, StateTally};
 use crate::report::{Counts, RunSummary};
+use crate::state::{FileStamp, State};
 
 /// Which part of the work a task does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,12 +87,27 @@ enum Entry {
         detail: String,
         bytes_in: u64,
     },
+    /// A file read, for the nightly state's manifest.
+    FileRead {
+        walk: u64,
+        seq: u32,
+        source: String,
+        size: u64,
+        /// As decimal text: JSON numbers do not carry 128 bits.
+        modified_ns: String,
+        content: String,
+    },
+    /// A file the nightly state had read before, unchanged.
+    Unchanged { walk: u64, seq: u32 },
 }
 
 impl Entry {
     fn place(&self) -> (u64, u32) {
         match self {
-            Entry::Cleaned { walk, seq, .. } | Entry::Rejected { walk, seq, .. } => (*walk, *seq),
+            Entry::Cleaned { walk, seq, .. }
+            | Entry::Rejected { walk, seq, .. }
+            | Entry::FileRead { walk, seq, .. }
+            | Entry::Unchanged { walk, seq } => (*walk, *seq),
         }
     }
 
@@ -122,7 +140,15 @@ impl Entry {
                 detail,
                 bytes_in,
             }),
-            Outcome::FileRead { .. } | Outcome::Unchanged => None,
+            Outcome::FileRead { source, stamp } => Some(Entry::FileRead {
+                walk,
+                seq,
+                source,
+                size: stamp.size,
+                modified_ns: stamp.modified_ns.to_string(),
+                content: stamp.content.to_string(),
+            }),
+            Outcome::Unchanged => Some(Entry::Unchanged { walk, seq }),
         }
     }
 
@@ -160,6 +186,21 @@ impl Entry {
                 detail,
                 bytes_in,
             },
+            Entry::FileRead {
+                source,
+                size,
+                modified_ns,
+                content,
+                ..
+            } => Outcome::FileRead {
+                source,
+                stamp: FileStamp {
+                    size,
+                    modified_ns: modified_ns.parse().unwrap_or(0),
+                    content: content.parse().unwrap_or(0),
+                },
+            },
+            Entry::Unchanged { .. } => Outcome::Unchanged,
         }
     }
 }
@@ -198,9 +239,7 @@ pub struct ShardDone {
 }
 
 fn refuse_unsupported(plan: &Plan) -> Result<()> {
-    let unsupported = if plan.state_path.is_some() {
-        Some("state.path (a nightly state)")
-    } else if plan.boilerplate.is_some() {
+    let unsupported = if plan.boilerplate.is_some() {
         Some("boilerplate.enabled")
     } else {
         None
@@ -242,6 +281,17 @@ pub fn run_shard(plan: &Plan, spec: ShardSpec) -> Result<Option<ShardDone>> {
         File::create(&outcomes_path).map_err(io_error(&outcomes_path))?,
     );
     let pool = pipeline::thread_pool(plan)?;
+    // redb lets one process at a time open a database, and the tasks run at once: each reads
+    // the manifest from its own copy of the state as it was when the task started.
+    let state_copy = match &plan.state_path {
+        Some(path) if path.is_file() => {
+            let copy = staging.join("state-snapshot.redb");
+            fs::copy(path, &copy).map_err(io_error(&copy))?;
+            Some(State::open(&copy)?)
+        }
+        _ => None,
+    };
+    let manifest = state_copy.as_ref().map(State::manifest).transpose()?;
     let skip_dir = work.canonicalize().ok();
     let mut walked = 0u64;
     let mut inputs = 0u64;
@@ -253,7 +303,7 @@ pub fn run_shard(plan: &Plan, spec: ShardSpec) -> Result<Option<ShardDone>> {
         .filter(|(_, found)| spec.owns(&pipeline::top_level_source(found)))
         .inspect(|_| inputs += 1)
         .flat_map(|(walk, found)| {
-            pipeline::expand(plan, found, None).map(move |item| (walk as u64, item))
+            pipeline::expand(plan, found, manifest.as_ref()).map(move |item| (walk as u64, item))
         });
     let mut seq: (u64, u32) = (u64::MAX, 0);
     let mut line = Vec::with_capacity(64 * 1024);
@@ -297,6 +347,12 @@ pub fn run_shard(plan: &Plan, spec: ShardSpec) -> Result<Option<ShardDone>> {
         }
     }
     drop(mine);
+    drop(manifest);
+    if let Some(state) = state_copy {
+        let copy = state.path().to_path_buf();
+        drop(state);
+        fs::remove_file(&copy).map_err(io_error(&copy))?;
+    }
     let file = out
         .into_inner()
         .map_err(|e| io_error(&outcomes_path)(e.into_error()))?;
@@ -401,7 +457,26 @@ pub fn finalize(plan: &Plan, work: &Path, count: usize) -> Result<RunSummary> {
         });
     }
 
-    let mut outputs = Outputs::create(&plan.output_dir, plan.force, plan.output_format)?;
+    // With a nightly state, the finalize is the one process that decides against it and
+    // commits it, once, as a one-machine run does.
+    let state = plan.state_path.as_deref().map(State::open).transpose()?;
+    let output_dir = match &state {
+        Some(state) => match pipeline::prepare_state_run(plan, state, false)? {
+            pipeline::StatePrep::Done(summary) => return Ok(*summary),
+            pipeline::StatePrep::Run { output_dir, .. } => output_dir,
+        },
+        None => plan.output_dir.clone(),
+    };
+    let mut outputs = match &state {
+        Some(state) => Outputs::create_staged(
+            &output_dir,
+            plan.force,
+            plan.output_format,
+            crate::state::run_name(state.next_run()?),
+        )?,
+        None => Outputs::create(&output_dir, plan.force, plan.output_format)?,
+    };
+    let writer = state.as_ref().map(State::begin_run).transpose()?;
     let mut summary = RunSummary {
         counts: Counts::new(),
         ..RunSummary::default()
@@ -430,7 +505,10 @@ pub fn finalize(plan: &Plan, work: &Path, count: usize) -> Result<RunSummary> {
         }
         entries[shard] = next;
         if chunk.len() == 4096 || heap.is_empty() {
-            let mut decider = Decider::Memory(&mut index, &mut near_index);
+            let mut decider = match &writer {
+                Some(writer) => Decider::State(Box::new(writer.batch()?)),
+                None => Decider::Memory(&mut index, &mut near_index),
+            };
             pipeline::write_batch(
                 plan,
                 vec![std::mem::take(&mut chunk)],
@@ -439,11 +517,22 @@ pub fn finalize(plan: &Plan, work: &Path, count: usize) -> Result<RunSummary> {
                 &mut summary,
                 &mut tally,
             )?;
+            if let Decider::State(batch) = decider {
+                batch.finish()?;
+            }
         }
     }
-    summary.distinct_texts = index.len() as u64;
+    summary.distinct_texts = match &writer {
+        Some(_) => tally.kept_new,
+        None => index.len() as u64,
+    };
     summary.run = pipeline::run_facts(plan, &summary, started, None);
-    outputs.finish(&mut summary)?;
+    match (&state, writer) {
+        (Some(state), Some(writer)) => {
+            pipeline::commit_state_run(plan, state, writer, outputs, &mut summary, &tally)?;
+        }
+        _ => outputs.finish(&mut summary)?,
+    }
     Ok(summary)
 }
 

@@ -46,6 +46,10 @@ pub fn run(args: &SlurmRunArgs) -> anyhow::Result<()> {
         common.push("--config".to_string());
         common.push(quote(&absolute(config).display().to_string()));
     }
+    if let Some(state) = &args.state {
+        common.push("--state".to_string());
+        common.push(quote(&absolute(state).display().to_string()));
+    }
     common.push("--no-progress".to_string());
     let common = common.join(" ");
     let shard_script = work.join("shard.sh");

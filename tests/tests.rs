@@ -1700,6 +1700,79 @@ fn four_shards_and_a_finalize_write_what_one_machine_writes() {
     assert!(String::from_utf8_lossy(&broken.stderr).contains("not complete in work: 1;"));
 }
 
+#[test]
+fn sharded_nights_with_state_write_what_one_machine_writes() {
+    let dir = Dir::new();
+    for n in 0..120 {
+        dir.file(
+            &format!("site/{:02}/{n:03}.txt", n % 5),
+            story(n % 100, "first"),
+        );
+    }
+    let sharded_night = |night: &str| {
+        let work = format!("work-{night}");
+        for index in 0..3 {
+            let output = dir.run_raw(
+                &work,
+                &[
+                    "--state",
+                    "sharded.redb",
+                    "--shard-index",
+                    &index.to_string(),
+                    "--shard-count",
+                    "3",
+                ],
+            );
+            assert_success(&output);
+        }
+        let finalize = dir
+            .scour()
+            .args([
+                "finalize",
+                "--input",
+                "in",
+                "--no-progress",
+                "--state",
+                "sharded.redb",
+            ])
+            .args([
+                "--shards",
+                &work,
+                "--shard-count",
+                "3",
+                "--output",
+                &format!("sharded-{night}"),
+            ])
+            .output()
+            .unwrap();
+        assert_success(&finalize);
+        let single = nightly(
+            &dir,
+            "single.redb",
+            &["--output", &format!("single-{night}")],
+            None,
+        );
+        assert_success(&single);
+        assert_eq!(
+            directory_contents(&dir.path().join(format!("sharded-{night}"))),
+            directory_contents(&dir.path().join(format!("single-{night}"))),
+            "night {night}"
+        );
+    };
+    sharded_night("1");
+    // Night 2: new files, a re-scrape of a night-1 article, an edited file.
+    for n in 120..140 {
+        dir.file(&format!("site/{:02}/{n:03}.txt", n % 5), story(n, "first"));
+    }
+    dir.file("site/00/rescrape.txt", story(7, "first"));
+    std::thread::sleep(Duration::from_millis(20));
+    dir.file("site/01/001.txt", story(1, "updated"));
+    sharded_night("2");
+    let night2 = Outputs::read(&dir.path().join("sharded-2"));
+    assert_eq!(night2.clean.len(), 21);
+    assert_eq!(night2.report["state"]["files_unchanged"], 119);
+}
+
 fn walk_files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(root).unwrap() {
