@@ -1725,27 +1725,39 @@ fn sharded_nights_with_state_write_what_one_machine_writes() {
             );
             assert_success(&output);
         }
-        let finalize = dir
-            .scour()
-            .args([
-                "finalize",
-                "--input",
-                "in",
-                "--no-progress",
-                "--state",
-                "sharded.redb",
-            ])
-            .args([
-                "--shards",
-                &work,
-                "--shard-count",
-                "3",
-                "--output",
-                &format!("sharded-{night}"),
-            ])
-            .output()
-            .unwrap();
-        assert_success(&finalize);
+        let finalize = |crash_at: Option<&str>| {
+            let mut command = dir.scour();
+            command
+                .args(["finalize", "--input", "in", "--no-progress"])
+                .args(["--state", "sharded.redb", "--shards", &work])
+                .args([
+                    "--shard-count",
+                    "3",
+                    "--output",
+                    &format!("sharded-{night}"),
+                ]);
+            if let Some(point) = crash_at {
+                command.env("SCOUR_CRASH_AT", point);
+            }
+            command.output().unwrap()
+        };
+        if night == "1" {
+            // A finalize killed before, during or after its commit is settled by running it
+            // again, as a one-machine nightly run is.
+            for point in ["staged", "committed", "publishing"] {
+                assert!(!finalize(Some(point)).status.success(), "{point}");
+                let again = finalize(None);
+                assert_success(&again);
+                assert_eq!(
+                    String::from_utf8_lossy(&again.stderr).contains("finished publishing"),
+                    point != "staged",
+                    "{point}"
+                );
+                std::fs::remove_dir_all(dir.path().join("sharded-1")).unwrap();
+                std::fs::remove_file(dir.path().join("sharded.redb")).unwrap();
+            }
+        }
+        assert_success(&finalize(None));
         let single = nightly(
             &dir,
             "single.redb",
