@@ -37,10 +37,9 @@ impl CaptionStage {
 
         let mut captions: Vec<String> = Vec::new();
         let mut seen: FxHashSet<&str> = FxHashSet::default();
-        let caption_lengths: Vec<usize> = is_caption.iter().map(|c| c.len()).collect();
         let mut keep = Vec::with_capacity(blocks.lines.len());
         for &line in &blocks.lines {
-            let caption = caption_lengths.contains(&line.len()) && is_caption.contains(line);
+            let caption = is_caption.contains(line);
             keep.push(if caption {
                 let first = seen.insert(line);
                 if first {
@@ -83,13 +82,17 @@ impl CaptionStage {
     }
 
     /// The set of lines that are captions.
-    fn find_captions<'t>(&self, blocks: &Blocks<'t>, known: &[String]) -> FxHashSet<&'t str> {
+    fn find_captions<'t>(&self, blocks: &Blocks<'t>, known: &[String]) -> LineSet<'t> {
         // Only a line in a block of several lines can be a repeated caption, so only those lines
         // are counted — across the whole article. Most articles have few such blocks, and a line
         // whose length matches no candidate is not even hashed.
         let mut occurrences: FxHashMap<&str, usize> = FxHashMap::default();
         for &line in blocks.iter().filter(|b| b.len() > 1).flatten() {
-            if line.chars().count() >= self.min_repeated_chars {
+            let long_enough = match self.min_repeated_chars.checked_sub(1) {
+                Some(shorter) => !chars_at_most(line, shorter),
+                None => true,
+            };
+            if long_enough {
                 occurrences.insert(line, 0);
             }
         }
@@ -105,7 +108,7 @@ impl CaptionStage {
         }
         let recurs = |line: &str| occurrences.get(line).is_some_and(|&n| n > 1);
 
-        let mut captions: FxHashSet<&str> = FxHashSet::default();
+        let mut captions = LineSet::default();
         for block in blocks.iter() {
             let caption_block = block.len() > 1;
             for &line in block {
@@ -124,7 +127,7 @@ impl CaptionStage {
         // The block a recurring caption stands in holds the next photo's own caption.
         for block in blocks.iter().filter(|b| b.len() > 1) {
             if block.iter().any(|l| captions.contains(l) && recurs(l)) {
-                captions.extend(block.iter().copied());
+                block.iter().for_each(|&line| captions.insert(line));
             }
         }
         // A gallery prints each caption twice: whole, and collapsed to its start and "... more".
@@ -134,16 +137,41 @@ impl CaptionStage {
             .copied()
             .filter(|line| {
                 collapsed_caption_start(line)
-                    .is_some_and(|start| captions.iter().any(|c| c.starts_with(start)))
+                    .is_some_and(|start| captions.lines.iter().any(|c| c.starts_with(start)))
             })
             .collect();
-        captions.extend(collapsed);
+        collapsed.into_iter().for_each(|line| captions.insert(line));
         captions
     }
 }
 
 /// The text's non-empty lines, grouped in blocks (separated by blank lines), in two flat
 /// vectors rather than a vector per block.
+/// A set of lines that answers "not in it" for most lines without hashing them: a line whose
+/// length no member has is not looked up. Captions are few and short beside the paragraphs
+/// every article is asked about.
+#[derive(Default)]
+struct LineSet<'t> {
+    lines: FxHashSet<&'t str>,
+    lengths: Vec<usize>,
+}
+
+impl<'t> LineSet<'t> {
+    fn contains(&self, line: &str) -> bool {
+        self.lengths.contains(&line.len()) && self.lines.contains(line)
+    }
+
+    fn insert(&mut self, line: &'t str) {
+        if self.lines.insert(line) && !self.lengths.contains(&line.len()) {
+            self.lengths.push(line.len());
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
 struct Blocks<'t> {
     lines: Vec<&'t str>,
     /// Index in `lines` where each block starts, then `lines.len()`.
@@ -183,13 +211,15 @@ impl<'t> Blocks<'t> {
 pub struct CreditMatcher {
     /// Patterns without `*`, lower-cased: one hash lookup decides them all.
     exact: FxHashSet<String>,
-    /// Patterns with `*`, lower-cased and split at their `*`s.
-    wildcard: Vec<Vec<String>>,
+    /// Patterns with `*`, lower-cased, as one anchored regular expression (`*` is `.+`): one
+    /// pass over a candidate tries them all.
+    wildcard: Option<regex::Regex>,
 }
 
 impl CreditMatcher {
     pub fn new(patterns: &[String]) -> Result<CreditMatcher, String> {
         let mut matcher = CreditMatcher::default();
+        let mut wildcards = Vec::new();
         for pattern in patterns {
             let pattern = pattern.trim();
             if pattern.trim_matches('*').trim().is_empty() {
@@ -197,12 +227,17 @@ impl CreditMatcher {
             }
             let lower = pattern.to_lowercase();
             if lower.contains('*') {
-                matcher
-                    .wildcard
-                    .push(lower.split('*').map(str::to_string).collect());
+                let parts: Vec<String> = lower.split('*').map(regex::escape).collect();
+                wildcards.push(parts.join(".+"));
             } else {
                 matcher.exact.insert(lower);
             }
+        }
+        if !wildcards.is_empty() {
+            let alternatives = wildcards.join("|");
+            let regex = regex::Regex::new(&format!("^(?s:{alternatives})$"))
+                .map_err(|e| format!("credits do not compile: {e}"))?;
+            matcher.wildcard = Some(regex);
         }
         Ok(matcher)
     }
@@ -212,7 +247,7 @@ impl CreditMatcher {
     /// parentheses (`(AP Photo/Ahn Young-joon)`). A line ending in `.` is a sentence, so
     /// `… he told Reuters.` is not credited.
     pub fn is_credited(&self, line: &str) -> bool {
-        if self.exact.is_empty() && self.wildcard.is_empty() {
+        if self.exact.is_empty() && self.wildcard.is_none() {
             return false;
         }
         let (whole, agency) = standalone_credit(line);
@@ -225,12 +260,36 @@ impl CreditMatcher {
     }
 
     fn matches(&self, candidate: &str, exact_too: bool) -> bool {
-        candidate.chars().count() <= MAX_CREDIT_CHARS && {
-            let candidate = candidate.trim().to_lowercase();
-            (exact_too && self.exact.contains(&candidate))
-                || self.wildcard.iter().any(|p| matches_pattern(&candidate, p))
+        if !chars_at_most(candidate, MAX_CREDIT_CHARS) {
+            return false;
         }
+        let candidate = candidate.trim();
+        // Most candidates are ASCII: lower-cased on the stack, they cost no allocation.
+        let mut ascii = [0u8; 4 * MAX_CREDIT_CHARS];
+        let lowered;
+        let candidate = match ascii.get_mut(..candidate.len()) {
+            Some(buffer) if candidate.is_ascii() => {
+                buffer.copy_from_slice(candidate.as_bytes());
+                buffer.make_ascii_lowercase();
+                std::str::from_utf8(buffer).unwrap_or_default()
+            }
+            _ => {
+                lowered = candidate.to_lowercase();
+                lowered.as_str()
+            }
+        };
+        (exact_too && self.exact.contains(candidate))
+            || self
+                .wildcard
+                .as_ref()
+                .is_some_and(|w| w.is_match(candidate))
     }
+}
+
+/// Whether `text` has at most `limit` characters, counted only where its length in bytes
+/// cannot decide (a character takes one to four bytes).
+fn chars_at_most(text: &str, limit: usize) -> bool {
+    text.len() <= limit || (text.len() <= 4 * limit && text.chars().count() <= limit)
 }
 
 /// The trailing pieces of `line` that could be a credit.
@@ -320,29 +379,6 @@ fn last_separator_end(tail: &str) -> Option<usize> {
                 .iter()
                 .any(|sep| tail[..end].ends_with(sep))
         })
-}
-
-fn matches_pattern(candidate: &str, parts: &[String]) -> bool {
-    let [first, middle @ .., last] = parts else {
-        return parts.first().is_some_and(|only| only == candidate);
-    };
-    let Some(rest) = candidate.strip_prefix(first.as_str()) else {
-        return false;
-    };
-    let Some(mut rest) = rest.strip_suffix(last.as_str()) else {
-        return false;
-    };
-    // Every `*` takes at least one character; the parts between them come in order.
-    for part in middle {
-        let Some(skip) = rest.chars().next().map(char::len_utf8) else {
-            return false;
-        };
-        match rest[skip..].find(part.as_str()) {
-            Some(at) => rest = &rest[skip + at + part.len()..],
-            None => return false,
-        }
-    }
-    !rest.is_empty()
 }
 
 #[cfg(test)]

@@ -109,7 +109,23 @@ fn push_separator(out: &mut String, pending_space: &mut bool, newlines: &mut u32
 /// between plain bytes): the common case of prose, done without a branch per byte. Returns
 /// where byte-wise scanning must take over; it never skips past a byte that needs a look.
 fn skip_plain_words(bytes: &[u8], mut i: usize) -> usize {
-    use crate::swar::{HIGH, equal_bytes, first_lane, splat, word_at, zero_bytes};
+    use crate::swar::{
+        BLOCK, HIGH, block_at, equal_bytes, first_lane, first_set, splat, word_at, zero_bytes,
+    };
+    // 32 bytes a step, each looked at with the byte after it; the bitwise operators (not `&&`)
+    // keep the loop free of branches, so that it compiles to vector compares.
+    while let (Some(here), Some(next)) = (block_at(bytes, i), block_at(bytes, i + 1)) {
+        let mut stop = [0u8; BLOCK];
+        for lane in 0..BLOCK {
+            let space = here[lane] == b' ';
+            stop[lane] =
+                u8::from((!space & not_plain(here[lane])) | (space & not_plain(next[lane])));
+        }
+        if let Some(lane) = first_set(&stop) {
+            return i + lane;
+        }
+        i += BLOCK;
+    }
     while let Some(word) = word_at(bytes, i) {
         let space = equal_bytes(word, b' ');
         // C0 controls (newline, tab) and DEL; the lead bytes of special characters only when
@@ -177,6 +193,12 @@ static BYTE_CLASS: [u8; 256] = {
     table[b' ' as usize] = SPACE;
     table
 };
+
+/// `!is_plain(b)` without branches, for the vectorised loop.
+#[inline(always)]
+fn not_plain(b: u8) -> bool {
+    (b < 0x21) | (b == 0x7f) | (b == 0xc2) | (b.wrapping_sub(0xe1) < 3) | (b == 0xef)
+}
 
 /// Bytes copied as they are: visible ASCII, UTF-8 continuation bytes, and the lead bytes of
 /// characters that are never white space or invisible. The lead bytes 0xC2 (no-break space,
@@ -288,6 +310,8 @@ mod tests {
             "b",
             "plainword",
             "two words",
+            // Longer than a block, so that the 32-byte steps run and stop at every kind of byte.
+            "ordinary prose, long enough to fill a block of bytes",
             " ",
             "  ",
             "\t",
@@ -318,6 +342,13 @@ mod tests {
             }
             assert_eq!(normalize(&text), reference(&text), "{text:?}");
             assert_eq!(normalize(&normalize(&text)), normalize(&text));
+        }
+    }
+
+    #[test]
+    fn the_branch_free_test_is_the_table() {
+        for b in 0..=255u8 {
+            assert_eq!(not_plain(b), !is_plain(b), "{b:#x}");
         }
     }
 
