@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::article::RejectReason;
+use crate::at_dir::ParentDir;
 use crate::config::{InputRoot, Plan};
 
 /// A file to read.
@@ -98,13 +99,15 @@ fn walk_root<'p>(
                 None => true,
             }
         });
-    walker.filter_map(move |entry| classify(plan, root, entry))
+    let mut parent = ParentDir::default();
+    walker.filter_map(move |entry| classify(plan, root, entry, &mut parent))
 }
 
 fn classify(
     plan: &Plan,
     root: &InputRoot,
     entry: walkdir::Result<walkdir::DirEntry>,
+    parent: &mut ParentDir,
 ) -> Option<Discovered> {
     let entry = match entry {
         Ok(entry) => entry,
@@ -158,15 +161,8 @@ fn classify(
             detail: "not a regular file (FIFO, socket or device)".into(),
         });
     }
-    let (size, modified_ns) = match entry.metadata() {
-        Ok(metadata) => (
-            metadata.len(),
-            metadata
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos() as i128),
-        ),
+    let (size, modified_ns) = match parent.stat(entry.path(), plan.follow_symlinks) {
+        Ok(stat) => (stat.size, stat.modified_ns),
         Err(error) => {
             return Some(Discovered::Problem {
                 source,

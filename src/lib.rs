@@ -20,6 +20,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod article;
+pub mod at_dir;
 pub mod boilerplate;
 pub mod config;
 pub mod decode;

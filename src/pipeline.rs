@@ -1479,7 +1479,7 @@ fn clean(
 
 /// Reads at most `limit` bytes; `None` if the file holds more.
 fn read_limited(source: &Source, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let file = File::open(&source.path)?;
+    let file = crate::at_dir::open(&source.path)?;
     let mut bytes = Vec::with_capacity(source.size.min(limit) as usize + 1);
     file.take(limit + 1).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
