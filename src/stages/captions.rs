@@ -347,7 +347,7 @@ fn standalone_credit(line: &str) -> (Option<&str>, Option<&str>) {
     // Inside parentheses a final `.` ends an abbreviation (`Corp.`), not a sentence.
     let sentence = whole.ends_with(['!', '?', ',', ';', ':', '"', '\'', '\u{201d}'])
         || (enclosed.is_none() && whole.ends_with('.'));
-    if whole.len() > 4 * MAX_CREDIT_CHARS || whole.chars().count() > MAX_CREDIT_CHARS || sentence {
+    if sentence || !chars_at_most(whole, MAX_CREDIT_CHARS) {
         return (None, None);
     }
     let agency = whole.rfind([',', '/']).map(|at| whole[at + 1..].trim());
