@@ -85,14 +85,21 @@ impl ParentDir {
     ) -> Option<(rustix::fd::BorrowedFd<'_>, &'p std::ffi::OsStr)> {
         use rustix::fd::AsFd;
         use rustix::fs::{Mode, OFlags};
-        let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty())?;
-        let name = path.file_name()?;
-        if self.path != dir {
-            self.path = dir.to_path_buf();
+        use std::os::unix::ffi::OsStrExt;
+        // Split at the last `/` on the bytes: `Path::parent` and `Path`'s `==` parse components,
+        // which showed in the walker's profile.
+        let bytes = path.as_os_str().as_bytes();
+        let slash = memchr::memrchr(b'/', bytes)?;
+        let (dir, name) = (&bytes[..slash], &bytes[slash + 1..]);
+        if dir.is_empty() || matches!(name, b"" | b"." | b"..") {
+            return None;
+        }
+        if self.path.as_os_str().as_bytes() != dir {
+            self.path = PathBuf::from(std::ffi::OsStr::from_bytes(dir));
             let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
             self.fd = rustix::fs::open(dir, flags, Mode::empty()).ok();
         }
-        Some((self.fd.as_ref()?.as_fd(), name))
+        Some((self.fd.as_ref()?.as_fd(), std::ffi::OsStr::from_bytes(name)))
     }
 }
 
