@@ -105,7 +105,7 @@ fn push_separator(out: &mut String, pending_space: &mut bool, newlines: &mut u32
     *newlines = 0;
 }
 
-/// Skips eight bytes at a time while they are all ordinary (plain bytes and single spaces
+/// Skips 32 bytes a step, then eight, while they are all ordinary (plain bytes and single spaces
 /// between plain bytes): the common case of prose, done without a branch per byte. Returns
 /// where byte-wise scanning must take over; it never skips past a byte that needs a look.
 fn skip_plain_words(bytes: &[u8], mut i: usize) -> usize {
