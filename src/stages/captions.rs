@@ -145,8 +145,6 @@ impl CaptionStage {
     }
 }
 
-/// The text's non-empty lines, grouped in blocks (separated by blank lines), in two flat
-/// vectors rather than a vector per block.
 /// A set of lines that answers "not in it" for most lines without hashing them: a line whose
 /// length no member has is not looked up. Captions are few and short beside the paragraphs
 /// every article is asked about.
@@ -172,6 +170,8 @@ impl<'t> LineSet<'t> {
     }
 }
 
+/// The text's non-empty lines, grouped in blocks (separated by blank lines), in two flat
+/// vectors rather than a vector per block.
 struct Blocks<'t> {
     lines: Vec<&'t str>,
     /// Index in `lines` where each block starts, then `lines.len()`.
