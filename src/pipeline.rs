@@ -271,6 +271,24 @@ fn walk_batches(
     }
 }
 
+/// The outputs of a run that starts afresh; with a state, staged under the run's name, so
+/// that a resumed or finishing attempt finds them.
+pub(crate) fn new_outputs(
+    plan: &Plan,
+    output_dir: &std::path::Path,
+    state: Option<&State>,
+) -> Result<Outputs> {
+    match state {
+        Some(state) => Outputs::create_staged(
+            output_dir,
+            plan.force,
+            plan.output_format,
+            state::run_name(state.next_run()?),
+        ),
+        None => Outputs::create(output_dir, plan.force, plan.output_format),
+    }
+}
+
 fn run_once(
     plan: &Plan,
     output_dir: std::path::PathBuf,
@@ -287,14 +305,7 @@ fn run_once(
             plan.output_format,
             &checkpoint.writers,
         )?,
-        // Named after the run, so that a resumed attempt finds it.
-        (None, Some(state)) => Outputs::create_staged(
-            &output_dir,
-            plan.force,
-            plan.output_format,
-            state::run_name(state.next_run()?),
-        )?,
-        (None, None) => Outputs::create(&output_dir, plan.force, plan.output_format)?,
+        (None, state) => new_outputs(plan, &output_dir, state)?,
     };
     let skip_dir = outputs.dir().canonicalize().ok();
     let manifest = state.map(State::manifest).transpose()?;

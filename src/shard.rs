@@ -34,7 +34,6 @@ use crate::dedup::{self, MemoryIndex};
 use crate::discover::{self, Discovered};
 use crate::error::{Error, Result};
 use crate::near::MemoryNear;
-use crate::output::Outputs;
 use crate::pipeline::{self, Cleaned, Decider, Outcome, StateTally};
 use crate::report::{Counts, RunSummary};
 use crate::state::{FileStamp, State};
@@ -467,15 +466,7 @@ pub fn finalize(plan: &Plan, work: &Path, count: usize) -> Result<RunSummary> {
         },
         None => plan.output_dir.clone(),
     };
-    let mut outputs = match &state {
-        Some(state) => Outputs::create_staged(
-            &output_dir,
-            plan.force,
-            plan.output_format,
-            crate::state::run_name(state.next_run()?),
-        )?,
-        None => Outputs::create(&output_dir, plan.force, plan.output_format)?,
-    };
+    let mut outputs = pipeline::new_outputs(plan, &output_dir, state.as_ref())?;
     let writer = state.as_ref().map(State::begin_run).transpose()?;
     let mut summary = RunSummary {
         counts: Counts::new(),

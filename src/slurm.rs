@@ -40,15 +40,15 @@ pub fn run(args: &SlurmRunArgs) -> anyhow::Result<()> {
     let mut common = Vec::new();
     for input in &args.input {
         common.push("--input".to_string());
-        common.push(quote(&absolute(input).display().to_string()));
+        common.push(quote(&absolute(input)));
     }
     if let Some(config) = &args.config {
         common.push("--config".to_string());
-        common.push(quote(&absolute(config).display().to_string()));
+        common.push(quote(&absolute(config)));
     }
     if let Some(state) = &args.state {
         common.push("--state".to_string());
-        common.push(quote(&absolute(state).display().to_string()));
+        common.push(quote(&absolute(state)));
     }
     common.push("--no-progress".to_string());
     let common = common.join(" ");
@@ -59,8 +59,8 @@ pub fn run(args: &SlurmRunArgs) -> anyhow::Result<()> {
             "#!/bin/sh\n# One shard of a sharded scour run (its index from SLURM_ARRAY_TASK_ID).\n\
              exec {} run {common} --output {} --shard-count {shards} \
              --shard-index \"$SLURM_ARRAY_TASK_ID\"\n",
-            quote(&exe.display().to_string()),
-            quote(&work.display().to_string())
+            quote(&exe),
+            quote(&work)
         ),
     )?;
     let finalize_script = work.join("finalize.sh");
@@ -69,9 +69,9 @@ pub fn run(args: &SlurmRunArgs) -> anyhow::Result<()> {
         format!(
             "#!/bin/sh\n# Merges the shards into the outputs one machine would write.\n\
              exec {} finalize {common} --shards {} --shard-count {shards} --output {}{}\n",
-            quote(&exe.display().to_string()),
-            quote(&work.display().to_string()),
-            quote(&output.display().to_string()),
+            quote(&exe),
+            quote(&work),
+            quote(&output),
             if args.force { " --force" } else { "" }
         ),
     )?;
@@ -147,7 +147,7 @@ pub fn run(args: &SlurmRunArgs) -> anyhow::Result<()> {
             names.join(", ")
         );
     }
-    if !output.join("report.json").is_file() {
+    if !output.join(scour::output::REPORT_FILE).is_file() {
         bail!(
             "the finalize job {finalize_job} failed; its log is {}/finalize.log",
             logs.display()
@@ -212,7 +212,7 @@ fn squeue(jobs: &[String]) -> anyhow::Result<usize> {
     Ok(text.lines().filter(|l| !l.trim().is_empty()).count())
 }
 
-/// `value` quoted for sh.
-fn quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "'\\''"))
+/// `path` quoted for sh.
+fn quote(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', "'\\''"))
 }
