@@ -104,7 +104,7 @@ pub struct RunSummary {
     pub outputs: BTreeMap<String, String>,
     /// Site boilerplate learned and removed, when `boilerplate.enabled` is on.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub boilerplate: Option<crate::boilerplate::BoilerplateReport>,
+    pub boilerplate: Option<crate::dedup::boilerplate::BoilerplateReport>,
     /// The nightly state, when the run has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<StateFacts>,

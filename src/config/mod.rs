@@ -20,7 +20,10 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::error::{ConfigProblem, ConfigProblems, Error};
 
-pub use plan::{InputRoot, Overrides, Plan};
+pub use crate::output::OutputCompression;
+pub use crate::stages::captions::{CaptionMode, RawCaptions};
+pub use crate::stages::header::DEFAULT_HEADER_PATTERN;
+pub use plan::{Overrides, Plan};
 
 /// The whole file. Every section may be omitted.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -139,10 +142,6 @@ impl Default for RawClean {
     }
 }
 
-/// The default header pattern: the scraped format of the seed article,
-/// `'TITLE'` + spaces / no-break spaces + `DATE: YYYY-MM-DD HH:MM:SS`.
-pub const DEFAULT_HEADER_PATTERN: &str = r"^'(?P<title>.+?)'[\s\x{a0}]+DATE:\s*(?P<date>\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?)\s*$";
-
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawHeader {
@@ -157,80 +156,6 @@ impl Default for RawHeader {
         RawHeader {
             enabled: true,
             pattern: DEFAULT_HEADER_PATTERN.to_string(),
-        }
-    }
-}
-
-/// What happens to photo captions found in the text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CaptionMode {
-    /// Keep each caption's first occurrence in place, drop its repeats.
-    Collapse,
-    /// Move every caption out of `text` into `captions`.
-    Extract,
-    /// Change nothing in `text`; still list the captions.
-    Keep,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawCaptions {
-    pub mode: CaptionMode,
-    /// Photo-credit endings that mark a caption line. `*` stands for any words.
-    pub credits: Vec<String>,
-    /// A line without a credit counts as a repeated caption only from this many characters on,
-    /// so short repeated lines (list items, chorus lines) are left alone.
-    pub min_repeated_chars: usize,
-}
-
-impl Default for RawCaptions {
-    fn default() -> Self {
-        let credits = [
-            "Yonhap",
-            "*-Yonhap",
-            "Newsis",
-            "News1",
-            "AP",
-            "AP Photo",
-            "AP Photo/*",
-            "AFP",
-            "AFP via Getty Images",
-            "* via Getty Images",
-            "Getty Images",
-            "Getty",
-            "Associated Press",
-            "Reuters",
-            "REUTERS/*",
-            "EPA",
-            "EPA/*",
-            "Xinhua",
-            "Bloomberg",
-            "Courtesy of *",
-            "* courtesy of *",
-            "Photo by *",
-            "* photo by *",
-            "Photo: *",
-            "Photo credit: *",
-            "Photograph: *",
-            "Image: *",
-            "Image credit: *",
-            "Picture: *",
-            "Credit: *",
-            "© *",
-            "Photo courtesy of *",
-            "* file photo",
-            "File photo",
-            "Korea Times file",
-            "연합뉴스",
-            "뉴시스",
-            "뉴스1",
-            "사진=*",
-        ];
-        RawCaptions {
-            mode: CaptionMode::Collapse,
-            credits: credits.iter().map(|c| c.to_string()).collect(),
-            min_repeated_chars: 30,
         }
     }
 }
@@ -304,15 +229,6 @@ impl Default for RawState {
             checkpoint_files: 100_000,
         }
     }
-}
-
-/// Compression of the record files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OutputCompression {
-    None,
-    Zstd,
-    Gzip,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]

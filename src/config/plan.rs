@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::{LoadedConfig, OutputCompression, ProgressMode, RawConfig};
+use super::{LoadedConfig, ProgressMode, RawConfig};
 use crate::error::{ConfigProblem, ConfigProblems};
+use crate::input::{InputPlan, InputRoot, JsonFields};
+use crate::output::OutputCompression;
 use crate::output::OutputFormat;
-use crate::records::JsonFields;
 use crate::stages::Stage;
 use crate::stages::captions::{CaptionStage, CreditMatcher};
 use crate::stages::header::HeaderStage;
@@ -45,39 +46,20 @@ pub fn state_path(loaded: Option<&LoadedConfig>, cli: Option<&Path>) -> Option<P
     Some(base.join(path))
 }
 
-/// One directory (or file) to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputRoot {
-    pub path: PathBuf,
-    /// Put before every `source` from this root. Empty with one root; with several, the root's
-    /// own name and a `/`, so that sources (and ids) stay unique across roots.
-    pub source_prefix: String,
-}
-
 /// Everything a run needs, validated.
 #[derive(Debug)]
 pub struct Plan {
-    pub roots: Vec<InputRoot>,
-    pub include: GlobSet,
-    pub exclude: GlobSet,
-    pub follow_symlinks: bool,
-    pub max_file_bytes: u64,
-    pub max_decompressed_bytes: u64,
-    /// Lower-case extensions (no dot) of files parsed as whole HTML pages.
-    pub html_extensions: Vec<String>,
-    /// Lower-case extensions (no dot) of JSON dump files, and the fields read from them.
-    pub json_extensions: Vec<String>,
-    pub json_fields: JsonFields,
-    pub stream_above_bytes: u64,
+    /// What to read and how: the walk, the limits, the input formats.
+    pub input: InputPlan,
     /// The per-article stages, in the order they run.
     pub stages: Vec<Stage>,
     pub dedup_exact: bool,
     /// Near-duplicate detection, when `dedup.near` is on.
-    pub near: Option<crate::near::NearPlan>,
+    pub near: Option<crate::dedup::near::NearPlan>,
     /// Site boilerplate removal, when `boilerplate.enabled` is on.
-    pub boilerplate: Option<crate::boilerplate::BoilerplatePlan>,
+    pub boilerplate: Option<crate::dedup::boilerplate::BoilerplatePlan>,
     /// The boilerplate lines the run's first pass learned; set once, before the second pass.
-    pub boilerplate_table: std::sync::OnceLock<crate::boilerplate::Table>,
+    pub boilerplate_table: std::sync::OnceLock<crate::dedup::boilerplate::Table>,
     pub output_dir: PathBuf,
     /// `--output` was given. With state and without it, each run writes to
     /// `<output_dir>/run-NNNNNN`.
@@ -203,7 +185,7 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
             ),
         ));
     }
-    let near = dedup.near.then_some(crate::near::NearPlan {
+    let near = dedup.near.then_some(crate::dedup::near::NearPlan {
         shingle_words: dedup.near_shingle_words,
         bands: dedup.near_bands,
         rows: dedup.near_rows,
@@ -215,13 +197,13 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
             "must be at least 2: a line in one article is that article's own".into(),
         ));
     }
-    let boilerplate = raw
-        .boilerplate
-        .enabled
-        .then_some(crate::boilerplate::BoilerplatePlan {
-            min_articles: raw.boilerplate.min_articles,
-            max_line_chars: raw.boilerplate.max_line_chars,
-        });
+    let boilerplate =
+        raw.boilerplate
+            .enabled
+            .then_some(crate::dedup::boilerplate::BoilerplatePlan {
+                min_articles: raw.boilerplate.min_articles,
+                max_line_chars: raw.boilerplate.max_line_chars,
+            });
     if let Some(state) = &overrides.state {
         raw.state.path = Some(state.display().to_string());
     }
@@ -283,32 +265,34 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
         n => n,
     };
     Ok(Plan {
-        roots,
-        include: include.unwrap_or_else(GlobSet::empty),
-        exclude: exclude.unwrap_or_else(GlobSet::empty),
-        follow_symlinks: raw.input.follow_symlinks,
-        max_file_bytes: raw.input.max_file_bytes,
-        max_decompressed_bytes: raw.input.max_decompressed_bytes,
-        html_extensions: raw
-            .input
-            .html_extensions
-            .iter()
-            .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
-            .collect(),
-        json_extensions: raw
-            .input
-            .json
-            .extensions
-            .iter()
-            .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
-            .collect(),
-        stream_above_bytes: raw.input.stream_above_bytes,
-        json_fields: JsonFields {
-            text: raw.input.json.text_fields.clone(),
-            html: raw.input.json.html_fields.clone(),
-            title: raw.input.json.title_fields.clone(),
-            date: raw.input.json.date_fields.clone(),
-            url: raw.input.json.url_fields.clone(),
+        input: InputPlan {
+            roots,
+            include: include.unwrap_or_else(GlobSet::empty),
+            exclude: exclude.unwrap_or_else(GlobSet::empty),
+            follow_symlinks: raw.input.follow_symlinks,
+            max_file_bytes: raw.input.max_file_bytes,
+            max_decompressed_bytes: raw.input.max_decompressed_bytes,
+            html_extensions: raw
+                .input
+                .html_extensions
+                .iter()
+                .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
+                .collect(),
+            json_extensions: raw
+                .input
+                .json
+                .extensions
+                .iter()
+                .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
+                .collect(),
+            stream_above_bytes: raw.input.stream_above_bytes,
+            json_fields: JsonFields {
+                text: raw.input.json.text_fields.clone(),
+                html: raw.input.json.html_fields.clone(),
+                title: raw.input.json.title_fields.clone(),
+                date: raw.input.json.date_fields.clone(),
+                url: raw.input.json.url_fields.clone(),
+            },
         },
         stages,
         dedup_exact: raw.dedup.exact,
@@ -466,7 +450,7 @@ mod tests {
         assert_eq!(plan.threads, 3);
         assert_eq!(plan.progress, ProgressMode::Never);
         assert_eq!(plan.output_dir, dir.path().join("o"));
-        assert_eq!(plan.roots[0].source_prefix, "");
+        assert_eq!(plan.input.roots[0].source_prefix, "");
     }
 
     #[test]
@@ -481,6 +465,7 @@ mod tests {
         };
         let plan = build(None, &overrides).unwrap();
         let prefixes: Vec<&str> = plan
+            .input
             .roots
             .iter()
             .map(|r| r.source_prefix.as_str())

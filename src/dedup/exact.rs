@@ -1,9 +1,7 @@
-//! Content hashing and the one stateful step: deciding which articles are duplicates.
+//! Exact duplicates: content hashing, record ids and the in-memory index of kept contents.
 //!
-//! Hashing is per article and runs in parallel with the stages. Deciding is not: it runs on one
-//! thread in sorted `source` order, so the kept article of a set of duplicates is always the first
-//! in that order, whatever the thread count. [`MemoryIndex`] holds a run's kept contents; with a
-//! nightly state, the state's table of every kept article takes its place
+//! Hashing is per article and runs in parallel with the stages. [`MemoryIndex`] holds a run's
+//! kept contents; with a nightly state, the state's table of every kept article takes its place
 //! (`state::RunBatch`).
 
 use std::collections::HashMap;

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use super::at_dir::ParentDir;
+use super::{InputPlan, InputRoot};
 use crate::article::RejectReason;
-use crate::at_dir::ParentDir;
-use crate::config::{InputRoot, Plan};
 
 /// A file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,9 +35,9 @@ pub struct Source {
 pub enum Discovered {
     File(Source),
     /// Part of a large JSON Lines dump, read by the walker so it streams through the run.
-    Chunk(crate::records::DumpChunk),
+    Chunk(super::dump::DumpChunk),
     /// Part of a large WARC archive, read by the walker for the same reason.
-    WarcChunk(crate::warc_dump::WarcChunk),
+    WarcChunk(super::warc::WarcChunk),
     /// A file the nightly state read before, unchanged: it is not read again.
     Unchanged {
         source: String,
@@ -57,7 +57,7 @@ pub enum Discovered {
 /// Walks all roots in order. `skip_dir` is a directory never to enter (the output directory, so
 /// a second run does not read the first one's output).
 pub fn walk<'p>(
-    plan: &'p Plan,
+    plan: &'p InputPlan,
     skip_dir: Option<PathBuf>,
 ) -> impl Iterator<Item = Discovered> + 'p {
     plan.roots
@@ -66,7 +66,7 @@ pub fn walk<'p>(
 }
 
 /// Counts the files a walk will yield and their bytes, for a progress bar with an ETA.
-pub fn count(plan: &Plan, skip_dir: Option<PathBuf>) -> (u64, u64) {
+pub fn count(plan: &InputPlan, skip_dir: Option<PathBuf>) -> (u64, u64) {
     walk(plan, skip_dir).fold((0, 0), |(files, bytes), found| match found {
         Discovered::File(source) => (files + 1, bytes + source.size),
         Discovered::Problem { .. }
@@ -78,7 +78,7 @@ pub fn count(plan: &Plan, skip_dir: Option<PathBuf>) -> (u64, u64) {
 }
 
 fn walk_root<'p>(
-    plan: &'p Plan,
+    plan: &'p InputPlan,
     root: &'p InputRoot,
     skip_dir: Option<PathBuf>,
 ) -> impl Iterator<Item = Discovered> + 'p {
@@ -104,7 +104,7 @@ fn walk_root<'p>(
 }
 
 fn classify(
-    plan: &Plan,
+    plan: &InputPlan,
     root: &InputRoot,
     entry: walkdir::Result<walkdir::DirEntry>,
     parent: &mut ParentDir,
@@ -235,7 +235,7 @@ mod tests {
     use super::*;
     use crate::config::plan::{Overrides, build};
 
-    fn plan_for(dir: &Path) -> Plan {
+    fn plan_for(dir: &Path) -> InputPlan {
         build(
             None,
             &Overrides {
@@ -244,9 +244,10 @@ mod tests {
             },
         )
         .unwrap()
+        .input
     }
 
-    fn sources(plan: &Plan) -> Vec<String> {
+    fn sources(plan: &InputPlan) -> Vec<String> {
         walk(plan, None)
             .map(|d| match d {
                 Discovered::File(s) => s.source,

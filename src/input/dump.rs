@@ -8,6 +8,11 @@
 
 use serde_json::{Map, Value};
 
+use super::decode;
+use super::load::{decode_failure, normalize_line_endings};
+use super::{ContainerMeta, InputPlan, Item, Pending, page};
+use crate::article::{Article, InputFormat, RejectReason};
+
 /// Field names to look for, in order of preference (`[input.json]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonFields {
@@ -181,6 +186,126 @@ fn first_string(object: &Map<String, Value>, names: &[String]) -> Option<String>
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
         _ => None,
     })
+}
+
+/// One item per record of a streamed chunk of a large JSON Lines dump, numbered from its first
+/// line.
+pub(crate) fn read_chunk(plan: &InputPlan, chunk: DumpChunk, emit: &mut dyn FnMut(Item)) {
+    let first = format!("{}#{}", chunk.source, chunk.first_line);
+    match decode::decode(chunk.bytes, None) {
+        Ok(decoded) => {
+            let text = normalize_line_endings(decoded.text);
+            read_records(
+                plan,
+                chunk.source,
+                &text,
+                decoded.encoding,
+                chunk.bytes_in,
+                chunk.first_line,
+                emit,
+            );
+        }
+        Err(failure) => {
+            let (reason, detail) = decode_failure(failure);
+            emit(Item::Rejected {
+                source: first,
+                reason,
+                detail: format!("the lines from here to the next chunk: {detail}"),
+                bytes_in: chunk.bytes_in,
+            });
+        }
+    }
+}
+
+/// One item per record of dump text whose first line is `first_line`, in record order. The
+/// file's bytes are counted once, on its first item.
+pub(crate) fn read_records(
+    plan: &InputPlan,
+    file_source: String,
+    text: &str,
+    encoding: &'static str,
+    bytes_in: u64,
+    first_line: usize,
+    emit: &mut dyn FnMut(Item),
+) {
+    let fields = &plan.json_fields;
+    let records = match split_from(text, fields, first_line) {
+        Ok(records) => records,
+        Err(detail) => {
+            return emit(Item::Rejected {
+                source: file_source,
+                reason: RejectReason::Malformed,
+                detail,
+                bytes_in,
+            });
+        }
+    };
+    if records.is_empty() {
+        let source = if first_line == 1 {
+            file_source
+        } else {
+            format!("{file_source}#{first_line}")
+        };
+        return emit(Item::Rejected {
+            source,
+            reason: RejectReason::NoText,
+            detail: "no records (only blank lines)".into(),
+            bytes_in,
+        });
+    }
+    let mut bytes_in = bytes_in;
+    for record in records {
+        let source = format!("{file_source}#{}", record.position);
+        let bytes = std::mem::take(&mut bytes_in);
+        let found = match record.fields {
+            Ok(found) => found,
+            Err(detail) => {
+                emit(Item::Rejected {
+                    source,
+                    reason: RejectReason::Malformed,
+                    detail,
+                    bytes_in: bytes,
+                });
+                continue;
+            }
+        };
+        let article = match (found.text, found.html) {
+            (Some(text), _) => {
+                let format = page::format_of(&text, false);
+                Article::new(format, normalize_line_endings(text))
+            }
+            (None, Some(html)) => Article::new(InputFormat::Html, html),
+            (None, None) => {
+                let detail = format!(
+                    "no text or HTML field (looked for {} and {})",
+                    fields.text.join(", "),
+                    fields.html.join(", ")
+                );
+                emit(Item::Rejected {
+                    source,
+                    reason: RejectReason::NoText,
+                    detail,
+                    bytes_in: bytes,
+                });
+                continue;
+            }
+        };
+        let mut article = article;
+        article.url.clone_from(&found.url);
+        // The record's own metadata wins over what the stages find in its text.
+        emit(Item::Article(Box::new(Pending {
+            source,
+            article,
+            encoding,
+            bytes_in: bytes,
+            container: Some(ContainerMeta {
+                title: found.title,
+                date: found.date,
+                url: found.url,
+                crawl_date: None,
+            }),
+        })));
+    }
 }
 
 fn kind(value: &Value) -> &'static str {

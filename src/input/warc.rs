@@ -19,8 +19,12 @@
 
 use std::io::{BufRead, Read};
 
-use crate::article::RejectReason;
-use crate::decompress::{self, Compression};
+use super::decode;
+use super::decompress::{self, Compression};
+use super::load::{decode_failure, normalize_line_endings};
+use super::{ContainerMeta, InputPlan, Pending, page};
+use crate::article::{Article, RejectReason};
+use crate::input;
 
 /// The most header bytes one record may have.
 pub const MAX_HEADER_BYTES: u64 = 1 << 20;
@@ -334,6 +338,81 @@ fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
         out.extend_from_slice(chunk);
         data = data.get(size..)?;
         data = data.strip_prefix(b"\r\n").unwrap_or(data);
+    }
+}
+
+/// One item per HTTP response of a WARC archive (or a chunk of one), in record order; the
+/// file's bytes are counted once, on its first item.
+pub(crate) fn read_responses(
+    plan: &InputPlan,
+    file_source: String,
+    responses: Vec<Item>,
+    bytes_in: u64,
+    emit: &mut dyn FnMut(input::Item),
+) {
+    if responses.is_empty() {
+        return emit(input::Item::Rejected {
+            source: file_source,
+            reason: RejectReason::NoText,
+            detail: "the archive holds no response records".into(),
+            bytes_in,
+        });
+    }
+    let mut bytes_in = bytes_in;
+    for item in responses {
+        let bytes = std::mem::take(&mut bytes_in);
+        let reject = |source, (reason, detail)| input::Item::Rejected {
+            source,
+            reason,
+            detail,
+            bytes_in: bytes,
+        };
+        let response = match item {
+            Ok(response) => response,
+            Err((position, detail)) => {
+                let detail = format!("WARC record {position} cannot be read: {detail}");
+                let source = format!("{file_source}#{position}");
+                emit(reject(source, (RejectReason::Malformed, detail)));
+                continue;
+            }
+        };
+        let source = format!("{file_source}#{}", response.position);
+        let payload = match response
+            .message
+            .and_then(|message| http_payload(&message, plan.max_decompressed_bytes))
+        {
+            Ok(payload) => payload,
+            Err(why) => {
+                emit(reject(source, why));
+                continue;
+            }
+        };
+        let declared = payload
+            .charset
+            .clone()
+            .or_else(|| decode::sniff_html_charset(&payload.body).map(str::to_owned));
+        let decoded = match decode::decode(payload.body, declared.as_deref()) {
+            Ok(decoded) => decoded,
+            Err(failure) => {
+                emit(reject(source, decode_failure(failure)));
+                continue;
+            }
+        };
+        let text = normalize_line_endings(decoded.text);
+        let mut article = Article::new(page::format_of(&text, payload.html), text);
+        // Known before cleaning, so that the site of the article is its host.
+        article.url.clone_from(&response.url);
+        emit(input::Item::Article(Box::new(Pending {
+            source,
+            article,
+            encoding: decoded.encoding,
+            bytes_in: bytes,
+            container: Some(ContainerMeta {
+                url: response.url,
+                crawl_date: response.crawl_date,
+                ..ContainerMeta::default()
+            }),
+        })));
     }
 }
 

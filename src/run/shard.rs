@@ -11,7 +11,7 @@
 //! 2. `scour finalize --shards WORK --shard-count N --output OUT` merges the shards' outcomes
 //!    back into walk order (a k-way merge over sorted files, streaming) and decides duplicates
 //!    and writes the outputs exactly as `pipeline` does on one machine — the same code
-//!    (`pipeline::write_batch`), so the same bytes and the same winners.
+//!    (`write_batch`), so the same bytes and the same winners.
 //!
 //! The cleaning, which is nearly all the work, is spread over the tasks; the finalize step only
 //! reads cleaned text, decides duplicates and writes. With a nightly state, every task reads the
@@ -30,11 +30,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::article::{Article, RejectReason};
 use crate::config::Plan;
-use crate::dedup::{self, MemoryIndex};
-use crate::discover::{self, Discovered};
+use crate::crash::crash_point;
+use crate::dedup::{self, InMemory};
 use crate::error::{Error, Result};
-use crate::near::MemoryNear;
-use crate::pipeline::{self, Cleaned, Decider, Outcome, StateTally};
+use crate::input::discover::{self, Discovered};
+use crate::input::expand::expand;
+
+use super::batches::{BATCH_BYTES, BATCH_FILES, discovered_bytes, top_level_source};
+use super::nightly::{StatePrep, commit_state_run, new_outputs, prepare_state_run};
+use super::process::{Cleaned, Outcome, process};
+use super::write::{Decider, StateTally, write_batch};
+use super::{run_facts, thread_pool};
 use crate::report::{Counts, RunSummary};
 use crate::state::{FileStamp, State};
 
@@ -260,7 +266,7 @@ fn refuse_unsupported(plan: &Plan) -> Result<()> {
 /// Returns `None` if the shard was already complete there.
 pub fn run_shard(plan: &Plan, spec: ShardSpec) -> Result<Option<ShardDone>> {
     refuse_unsupported(plan)?;
-    pipeline::crash_point(&format!("shard-{}", spec.index));
+    crash_point(&format!("shard-{}", spec.index));
     let started = Instant::now();
     let work = &plan.output_dir;
     let io_error = |path: &Path| {
@@ -279,7 +285,7 @@ pub fn run_shard(plan: &Plan, spec: ShardSpec) -> Result<Option<ShardDone>> {
         1 << 20,
         File::create(&outcomes_path).map_err(io_error(&outcomes_path))?,
     );
-    let pool = pipeline::thread_pool(plan)?;
+    let pool = thread_pool(plan)?;
     // redb lets one process at a time open a database, and the tasks run at once: each reads
     // the manifest from its own copy of the state as it was when the task started.
     let state_copy = match &plan.state_path {
@@ -296,24 +302,24 @@ pub fn run_shard(plan: &Plan, spec: ShardSpec) -> Result<Option<ShardDone>> {
     let mut inputs = 0u64;
     let mut written = 0u64;
     // Inputs of this shard, expanded (a large dump into chunks), each tagged with its place.
-    let mut mine = discover::walk(plan, skip_dir)
+    let mut mine = discover::walk(&plan.input, skip_dir)
         .enumerate()
         .inspect(|_| walked += 1)
-        .filter(|(_, found)| spec.owns(&pipeline::top_level_source(found)))
+        .filter(|(_, found)| spec.owns(&top_level_source(found)))
         .inspect(|_| inputs += 1)
         .flat_map(|(walk, found)| {
-            pipeline::expand(plan, found, manifest.as_ref()).map(move |item| (walk as u64, item))
+            expand(&plan.input, found, manifest.as_ref()).map(move |item| (walk as u64, item))
         });
     let mut seq: (u64, u32) = (u64::MAX, 0);
     let mut line = Vec::with_capacity(64 * 1024);
     loop {
-        let mut batch: Vec<(u64, Discovered)> = Vec::with_capacity(pipeline::BATCH_FILES);
+        let mut batch: Vec<(u64, Discovered)> = Vec::with_capacity(BATCH_FILES);
         let mut bytes = 0;
-        while batch.len() < pipeline::BATCH_FILES && bytes < pipeline::BATCH_BYTES {
+        while batch.len() < BATCH_FILES && bytes < BATCH_BYTES {
             let Some((walk, item)) = mine.next() else {
                 break;
             };
-            bytes += pipeline::discovered_bytes(&item);
+            bytes += discovered_bytes(&item);
             batch.push((walk, item));
         }
         if batch.is_empty() {
@@ -322,7 +328,7 @@ pub fn run_shard(plan: &Plan, spec: ShardSpec) -> Result<Option<ShardDone>> {
         let processed: Vec<(u64, Vec<Outcome>)> = pool.install(|| {
             batch
                 .into_par_iter()
-                .map(|(walk, item)| (walk, pipeline::process(plan, item)))
+                .map(|(walk, item)| (walk, process(plan, item)))
                 .collect()
         });
         for (walk, outcomes) in processed {
@@ -460,21 +466,20 @@ pub fn finalize(plan: &Plan, work: &Path, count: usize) -> Result<RunSummary> {
     // commits it, once, as a one-machine run does.
     let state = plan.state_path.as_deref().map(State::open).transpose()?;
     let output_dir = match &state {
-        Some(state) => match pipeline::prepare_state_run(plan, state, false)? {
-            pipeline::StatePrep::Done(summary) => return Ok(*summary),
-            pipeline::StatePrep::Run { output_dir, .. } => output_dir,
+        Some(state) => match prepare_state_run(plan, state, false)? {
+            StatePrep::Done(summary) => return Ok(*summary),
+            StatePrep::Run { output_dir, .. } => output_dir,
         },
         None => plan.output_dir.clone(),
     };
-    let mut outputs = pipeline::new_outputs(plan, &output_dir, state.as_ref())?;
+    let mut outputs = new_outputs(plan, &output_dir, state.as_ref())?;
     let writer = state.as_ref().map(State::begin_run).transpose()?;
     let mut summary = RunSummary {
         counts: Counts::new(),
         ..RunSummary::default()
     };
     let mut tally = StateTally::default();
-    let mut index = MemoryIndex::new();
-    let mut near_index = MemoryNear::default();
+    let mut in_memory = InMemory::default();
     // The smallest place first: a k-way merge of files each already in walk order.
     let mut heap = BinaryHeap::new();
     let mut entries: Vec<Option<Entry>> = Vec::with_capacity(readers.len());
@@ -498,9 +503,9 @@ pub fn finalize(plan: &Plan, work: &Path, count: usize) -> Result<RunSummary> {
         if chunk.len() == 4096 || heap.is_empty() {
             let mut decider = match &writer {
                 Some(writer) => Decider::State(Box::new(writer.batch()?)),
-                None => Decider::Memory(&mut index, &mut near_index),
+                None => Decider::Memory(&mut in_memory),
             };
-            pipeline::write_batch(
+            write_batch(
                 plan,
                 vec![std::mem::take(&mut chunk)],
                 &mut decider,
@@ -508,19 +513,17 @@ pub fn finalize(plan: &Plan, work: &Path, count: usize) -> Result<RunSummary> {
                 &mut summary,
                 &mut tally,
             )?;
-            if let Decider::State(batch) = decider {
-                batch.finish()?;
-            }
+            decider.finish()?;
         }
     }
     summary.distinct_texts = match &writer {
         Some(_) => tally.kept_new,
-        None => index.len() as u64,
+        None => in_memory.exact.len() as u64,
     };
-    summary.run = pipeline::run_facts(plan, &summary, started, None);
+    summary.run = run_facts(plan, &summary, started, None);
     match (&state, writer) {
         (Some(state), Some(writer)) => {
-            pipeline::commit_state_run(plan, state, writer, outputs, &mut summary, &tally)?;
+            commit_state_run(plan, state, writer, outputs, &mut summary, &tally)?;
         }
         _ => outputs.finish(&mut summary)?,
     }

@@ -8,9 +8,83 @@
 //! cleaning: captions of different photos that share words are different captions.
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
 
 use crate::article::{Article, InputFormat};
-use crate::config::CaptionMode;
+
+/// What happens to photo captions found in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CaptionMode {
+    /// Keep each caption's first occurrence in place, drop its repeats.
+    Collapse,
+    /// Move every caption out of `text` into `captions`.
+    Extract,
+    /// Change nothing in `text`; still list the captions.
+    Keep,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawCaptions {
+    pub mode: CaptionMode,
+    /// Photo-credit endings that mark a caption line. `*` stands for any words.
+    pub credits: Vec<String>,
+    /// A line without a credit counts as a repeated caption only from this many characters on,
+    /// so short repeated lines (list items, chorus lines) are left alone.
+    pub min_repeated_chars: usize,
+}
+
+impl Default for RawCaptions {
+    fn default() -> Self {
+        let credits = [
+            "Yonhap",
+            "*-Yonhap",
+            "Newsis",
+            "News1",
+            "AP",
+            "AP Photo",
+            "AP Photo/*",
+            "AFP",
+            "AFP via Getty Images",
+            "* via Getty Images",
+            "Getty Images",
+            "Getty",
+            "Associated Press",
+            "Reuters",
+            "REUTERS/*",
+            "EPA",
+            "EPA/*",
+            "Xinhua",
+            "Bloomberg",
+            "Courtesy of *",
+            "* courtesy of *",
+            "Photo by *",
+            "* photo by *",
+            "Photo: *",
+            "Photo credit: *",
+            "Photograph: *",
+            "Image: *",
+            "Image credit: *",
+            "Picture: *",
+            "Credit: *",
+            "© *",
+            "Photo courtesy of *",
+            "* file photo",
+            "File photo",
+            "Korea Times file",
+            "연합뉴스",
+            "뉴시스",
+            "뉴스1",
+            "사진=*",
+        ];
+        RawCaptions {
+            mode: CaptionMode::Collapse,
+            credits: credits.iter().map(|c| c.to_string()).collect(),
+            min_repeated_chars: 30,
+        }
+    }
+}
 
 /// Configuration of the caption stage (`[captions]`).
 #[derive(Debug, Clone)]
@@ -384,7 +458,6 @@ fn last_separator_end(tail: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::RawCaptions;
 
     fn stage(mode: CaptionMode) -> CaptionStage {
         let defaults = RawCaptions::default();

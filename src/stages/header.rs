@@ -11,6 +11,10 @@ use super::markup::MarkupStage;
 use super::whitespace;
 use crate::article::{Article, CleanStats, InputFormat};
 
+/// The default header pattern: the scraped format of the seed article,
+/// `'TITLE'` + spaces / no-break spaces + `DATE: YYYY-MM-DD HH:MM:SS`.
+pub const DEFAULT_HEADER_PATTERN: &str = r"^'(?P<title>.+?)'[\s\x{a0}]+DATE:\s*(?P<date>\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?)\s*$";
+
 /// Configuration of the header stage (`[header]`).
 #[derive(Debug, Clone)]
 pub struct HeaderStage {
@@ -32,7 +36,7 @@ impl HeaderStage {
                 "the pattern names neither a `title` nor a `date` group, e.g. (?P<title>…)".into(),
             );
         }
-        let default_pattern = pattern.as_str() == crate::config::DEFAULT_HEADER_PATTERN;
+        let default_pattern = pattern.as_str() == DEFAULT_HEADER_PATTERN;
         Ok(HeaderStage {
             pattern,
             default_pattern,
@@ -87,7 +91,7 @@ enum DefaultMatch<'l> {
     Unsure,
 }
 
-/// [`DEFAULT_HEADER_PATTERN`](crate::config::DEFAULT_HEADER_PATTERN) matched by hand, with the
+/// [`DEFAULT_HEADER_PATTERN`](DEFAULT_HEADER_PATTERN) matched by hand, with the
 /// regex's answer: the shortest title after which the rest matches, and the longest date form
 /// followed by nothing but white space. The regex's backtracking search was 5% of a run; a
 /// test holds this to the regex on random lines.
@@ -218,7 +222,6 @@ pub fn normalize_date(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::DEFAULT_HEADER_PATTERN;
 
     fn stage() -> HeaderStage {
         HeaderStage::new(

@@ -39,7 +39,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let shard = shard_spec(&args)?;
             let plan = build_plan(args)?;
             if let Some(spec) = shard {
-                let done = scour::shard::run_shard(&plan, spec)
+                let done = scour::run::shard::run_shard(&plan, spec)
                     .with_context(|| format!("shard {} of {} failed", spec.index, spec.count))?;
                 match done {
                     Some(done) => eprintln!(
@@ -75,7 +75,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .or_else(|| env_number("SLURM_ARRAY_TASK_COUNT"))
                 .context("finalize needs --shard-count")?;
             let plan = build_plan(args.run)?;
-            let summary = scour::shard::finalize(&plan, &shards, count)
+            let summary = scour::run::shard::finalize(&plan, &shards, count)
                 .with_context(|| format!("finalize into {} failed", plan.output_dir.display()))?;
             eprint!("{}", progress::summary_text(&summary));
             Ok(())
@@ -113,7 +113,7 @@ fn build_plan(args: RunArgs) -> anyhow::Result<scour::Plan> {
 }
 
 /// `--shard-index` / `--shard-count`, else a Slurm array task's, else none.
-fn shard_spec(args: &RunArgs) -> anyhow::Result<Option<scour::shard::ShardSpec>> {
+fn shard_spec(args: &RunArgs) -> anyhow::Result<Option<scour::run::shard::ShardSpec>> {
     let index = args
         .shard_index
         .or_else(|| env_number("SLURM_ARRAY_TASK_ID"));
@@ -122,7 +122,7 @@ fn shard_spec(args: &RunArgs) -> anyhow::Result<Option<scour::shard::ShardSpec>>
         .or_else(|| env_number("SLURM_ARRAY_TASK_COUNT"));
     match (index, count) {
         (Some(index), Some(count)) if index < count => {
-            Ok(Some(scour::shard::ShardSpec { index, count }))
+            Ok(Some(scour::run::shard::ShardSpec { index, count }))
         }
         (Some(index), Some(count)) => Err(scour::Error::from(scour::error::ConfigProblems(vec![
             scour::error::ConfigProblem {

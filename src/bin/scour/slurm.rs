@@ -1,7 +1,7 @@
 //! `scour slurm run`: drives a sharded run on an existing Slurm cluster.
 //!
 //! scour brings no scheduler of its own. This submits the two phases of a sharded run (see
-//! `scour::shard`) as Slurm jobs — the shard tasks as one job array, the finalize as a job that
+//! `scour::run::shard`) as Slurm jobs — the shard tasks as one job array, the finalize as a job that
 //! depends on it (`afterok`) — polls `squeue` until they are done, shows progress, and fails
 //! loudly naming any task that failed, with its log. Shards already complete in the work
 //! directory are not submitted again, so after a failure the same command reruns only what
@@ -157,7 +157,7 @@ pub fn run(args: &SlurmRunArgs) -> anyhow::Result<()> {
     for index in 0..shards {
         let done = std::fs::read(work.join(shard_dir(index, shards)).join("done.json"))
             .ok()
-            .and_then(|b| serde_json::from_slice::<scour::shard::ShardDone>(&b).ok());
+            .and_then(|b| serde_json::from_slice::<scour::run::shard::ShardDone>(&b).ok());
         if let Some(done) = done {
             eprintln!(
                 "  shard {index}: {} inputs, {} outcomes, {:.2} s",
@@ -174,7 +174,7 @@ pub fn run(args: &SlurmRunArgs) -> anyhow::Result<()> {
 }
 
 fn shard_dir(index: usize, count: usize) -> String {
-    scour::shard::ShardSpec { index, count }.dir_name()
+    scour::run::shard::ShardSpec { index, count }.dir_name()
 }
 
 fn shard_done(work: &Path, index: usize, count: usize) -> bool {

@@ -1,0 +1,150 @@
+//! Reading one file with its limits: the size ceiling, decompression by magic bytes, and
+//! decoding to text, which also says which input format the file is.
+//!
+//! A file is read whole only below `input.stream_above_bytes` (larger dumps stream through
+//! [`super::expand`]); what cannot be read becomes a reject with its reason and the bytes read.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::decode::{self, DecodeFailure};
+use super::decompress::{self, DecompressFailure};
+use super::discover::Source;
+use super::{FileFormat, InputPlan, warc};
+use crate::article::RejectReason;
+
+/// A file's contents, ready for its input format.
+pub(crate) struct Loaded {
+    pub(crate) format: FileFormat,
+    pub(crate) encoding: &'static str,
+    pub(crate) bytes_in: u64,
+    /// xxh3-128 of the file's bytes as stored, for the nightly state; 0 when not asked for.
+    pub(crate) content: u128,
+}
+
+/// Why a file cannot be read: `(reason, detail, bytes read)`.
+pub(crate) type LoadFailure = (RejectReason, String, u64);
+
+/// Reads, decompresses and decodes a file, or says why it cannot be.
+pub(crate) fn load(
+    plan: &InputPlan,
+    source: &Source,
+    fingerprint: bool,
+) -> Result<Loaded, LoadFailure> {
+    if source.size > plan.max_file_bytes {
+        let detail = format!(
+            "{} bytes is more than input.max_file_bytes = {}",
+            source.size, plan.max_file_bytes
+        );
+        return Err((RejectReason::TooLarge, detail, 0));
+    }
+    let bytes = match read_limited(source, plan.max_file_bytes) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            let detail = format!(
+                "grew past input.max_file_bytes = {} while being read",
+                plan.max_file_bytes
+            );
+            return Err((RejectReason::TooLarge, detail, 0));
+        }
+        Err(error) => return Err((RejectReason::Unreadable, error.to_string(), 0)),
+    };
+    let bytes_in = bytes.len() as u64;
+    // A fast non-cryptographic hash: it only tells a touched file from an edited one.
+    let content = if fingerprint {
+        xxhash_rust::xxh3::xxh3_128(&bytes).max(1)
+    } else {
+        0
+    };
+    let compression = decompress::detect(&bytes);
+    let bytes = match compression {
+        None => bytes,
+        Some(format) => match decompress::decompress(&bytes, format, plan.max_decompressed_bytes) {
+            Ok(expanded) => expanded,
+            Err(DecompressFailure::TooLarge { limit }) => {
+                let detail = format!(
+                    "{} data expands past input.max_decompressed_bytes = {limit}",
+                    format.extension()
+                );
+                return Err((RejectReason::TooLarge, detail, bytes_in));
+            }
+            Err(DecompressFailure::Corrupt(what)) => {
+                let detail = format!("{} data does not decompress: {what}", format.extension());
+                return Err((RejectReason::Corrupt, detail, bytes_in));
+            }
+        },
+    };
+    // `page.html.gz` is a page: the name that counts is the one under the compression's.
+    let mut name_path = source.path.as_path();
+    if let Some(format) = compression {
+        if name_path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case(format.extension()))
+        {
+            name_path = Path::new(name_path.file_stem().unwrap_or_default());
+        }
+    }
+    let extension = name_path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let named = |list: &[String]| list.iter().any(|e| e.eq_ignore_ascii_case(extension));
+    let html_by_name = named(&plan.html_extensions);
+    let json_dump = named(&plan.json_extensions);
+    if extension.eq_ignore_ascii_case("warc") || warc::looks_like_warc(&bytes) {
+        return Ok(Loaded {
+            format: FileFormat::Warc { archive: bytes },
+            encoding: "",
+            bytes_in,
+            content,
+        });
+    }
+    let declared = if json_dump {
+        None
+    } else {
+        decode::sniff_html_charset(&bytes).map(str::to_owned)
+    };
+    let decoded = match decode::decode(bytes, declared.as_deref()) {
+        Ok(decoded) => decoded,
+        Err(failure) => {
+            let (reason, detail) = decode_failure(failure);
+            return Err((reason, detail, bytes_in));
+        }
+    };
+    let text = normalize_line_endings(decoded.text);
+    let format = if json_dump {
+        FileFormat::JsonDump { text }
+    } else {
+        FileFormat::Page { text, html_by_name }
+    };
+    Ok(Loaded {
+        format,
+        encoding: decoded.encoding,
+        bytes_in,
+        content,
+    })
+}
+
+/// The reject a decoding failure becomes.
+pub(crate) fn decode_failure(failure: DecodeFailure) -> (RejectReason, String) {
+    match failure {
+        DecodeFailure::Empty => (RejectReason::Empty, "no bytes".to_string()),
+        DecodeFailure::Binary(what) => (RejectReason::Binary, what),
+        DecodeFailure::Encoding(what) => (RejectReason::Encoding, what),
+    }
+}
+
+/// Reads at most `limit` bytes; `None` if the file holds more.
+fn read_limited(source: &Source, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let file = super::at_dir::open(&source.path)?;
+    let mut bytes = Vec::with_capacity(source.size.min(limit) as usize + 1);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+/// CRLF and lone CR become LF; every stage relies on `\n` alone.
+pub(crate) fn normalize_line_endings(text: String) -> String {
+    // memchr's vectorised search: `str::contains` scans a byte at a time in places, and this
+    // runs over every text, where a CR is rare.
+    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
+        return text;
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}

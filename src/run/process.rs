@@ -1,0 +1,184 @@
+//! The per-file work of a worker: read the input, run the stages on each article, hash it.
+//!
+//! [`process`] is a pure function of one walk item and the plan, so it runs in parallel; it
+//! never fails: whatever goes wrong with one file, a panic in a stage included (caught), becomes
+//! a reject with a stable reason.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::article::{Article, RejectReason};
+use crate::config::Plan;
+use crate::dedup::near;
+use crate::dedup::{self, ContentHash, boilerplate};
+use crate::input::discover::Discovered;
+use crate::input::{self, ContainerMeta, Item, Pending};
+use crate::stages::markup::MarkupStage;
+use crate::stages::{self, Stage, header};
+use crate::state::FileStamp;
+
+/// How one input ended, before dedup.
+pub(crate) enum Outcome {
+    Cleaned(Box<Cleaned>),
+    Rejected {
+        source: String,
+        reason: RejectReason,
+        detail: String,
+        bytes_in: u64,
+    },
+    /// A file read in this run, for the nightly state's manifest.
+    FileRead {
+        source: String,
+        stamp: FileStamp,
+    },
+    /// A file the state had read before, unchanged.
+    Unchanged,
+}
+
+pub(crate) struct Cleaned {
+    pub(crate) source: String,
+    pub(crate) article: Article,
+    /// SHA-256 of the text as written.
+    pub(crate) sha256: ContentHash,
+    /// SHA-256 of the text before site boilerplate was removed: what duplicates and ids are
+    /// decided on, so that learning a site's boilerplate later does not change an article's
+    /// identity. The same as `sha256` when nothing was removed.
+    pub(crate) dedup_hash: ContentHash,
+    /// The article's site, for boilerplate.
+    pub(crate) site: String,
+    /// Indices of the boilerplate lines removed, in the run's table.
+    pub(crate) boilerplate_removed: Vec<u32>,
+    /// MinHash of the text, when near-duplicates are looked for.
+    pub(crate) signature: Option<near::Signature>,
+    pub(crate) encoding: &'static str,
+    pub(crate) bytes_in: u64,
+}
+
+/// Reads, decodes, cleans and hashes one input — one outcome per article it holds (a JSON dump
+/// holds many). Never fails: a problem is a reject.
+pub(crate) fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
+    let mut outcomes = Vec::with_capacity(2);
+    let remember = plan.state_path.is_some();
+    input::read(&plan.input, found, remember, &mut |item| {
+        outcomes.push(match item {
+            Item::Article(pending) => clean(plan, *pending),
+            Item::Rejected {
+                source,
+                reason,
+                detail,
+                bytes_in,
+            } => Outcome::Rejected {
+                source,
+                reason,
+                detail,
+                bytes_in,
+            },
+            Item::FileRead { source, stamp } => Outcome::FileRead { source, stamp },
+            Item::Unchanged => Outcome::Unchanged,
+        });
+    });
+    outcomes
+}
+
+/// Runs the stages on one article and hashes it, or says why nothing is left.
+fn clean(plan: &Plan, pending: Pending) -> Outcome {
+    let Pending {
+        source,
+        mut article,
+        encoding,
+        bytes_in,
+        container,
+    } = pending;
+    let reject = |source, reason, detail| Outcome::Rejected {
+        source,
+        reason,
+        detail,
+        bytes_in,
+    };
+    let cleaned = catch_unwind(AssertUnwindSafe(|| {
+        stages::run_all(&plan.stages, &mut article);
+    }));
+    if let Err(panic) = cleaned {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let detail =
+            format!("scour failed while cleaning this file (a bug; please report): {message}");
+        return reject(source, RejectReason::Internal, detail);
+    }
+    if article.text.is_empty() {
+        let detail = if article.captions.is_empty() {
+            "nothing is left after cleaning".to_string()
+        } else {
+            format!(
+                "only photo captions ({}) remain, and captions.mode moved them out of the text",
+                article.captions.len()
+            )
+        };
+        return reject(source, RejectReason::NoText, detail);
+    }
+    let dedup_hash = dedup::hash_text(&article.text);
+    let signature = plan
+        .near
+        .as_ref()
+        .map(|near| near::signature(near, &article.text));
+    let site = match &plan.boilerplate {
+        Some(_) => boilerplate::site_of(&source, article.url.as_deref()),
+        None => String::new(),
+    };
+    let mut sha256 = dedup_hash;
+    let mut boilerplate_removed = Vec::new();
+    if let Some(table) = plan.boilerplate_table.get() {
+        if let Some((text, removed)) = table.remove(&site, &article.text) {
+            if text.is_empty() {
+                let detail = format!(
+                    "only lines of the site's boilerplate ({}) remain",
+                    removed.len()
+                );
+                return reject(source, RejectReason::NoText, detail);
+            }
+            article.text = text;
+            sha256 = dedup::hash_text(&article.text);
+            boilerplate_removed = removed;
+        }
+    }
+    if let Some(container) = container {
+        apply_container_meta(plan, &mut article, container);
+    }
+    Outcome::Cleaned(Box::new(Cleaned {
+        source,
+        article,
+        sha256,
+        dedup_hash,
+        site,
+        boilerplate_removed,
+        signature,
+        encoding,
+        bytes_in,
+    }))
+}
+
+/// The container's own metadata wins over what the stages found in the text.
+fn apply_container_meta(plan: &Plan, article: &mut Article, container: ContainerMeta) {
+    if let Some(title) = container.title {
+        // Titles from a field are cleaned as the configured markup stage cleans text.
+        let markup = plan
+            .stages
+            .iter()
+            .find_map(|stage| match stage {
+                Stage::Markup(markup) => Some(markup.clone()),
+                _ => None,
+            })
+            .unwrap_or(MarkupStage {
+                strip_tags: false,
+                decode_entities: false,
+            });
+        article.title = header::clean_title(&title, &markup, &mut article.stats);
+    }
+    if let Some(date) = container.date.as_deref().and_then(header::normalize_date) {
+        article.date = Some(date);
+    }
+    article.url = container.url;
+    article.crawl_date = container.crawl_date;
+}

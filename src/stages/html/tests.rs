@@ -1,0 +1,240 @@
+//! Tests of the HTML stage: pages in, text, title and metadata out.
+
+use super::*;
+
+fn page(body: &str) -> String {
+    format!("<!DOCTYPE html><html><head><title>Site title</title></head><body>{body}</body></html>")
+}
+
+#[test]
+fn built_in_selectors_parse() {
+    for s in [&*OG_TITLE, &*TITLE, &*H1, &*ARTICLE, &*MAIN, &*BODY, &*TIME] {
+        let _ = s;
+    }
+    assert_eq!(DATE_META.len(), 7);
+}
+
+#[test]
+fn title_prefers_og_title_then_h1_then_title() {
+    let og = "<html><head><title>T</title><meta property=\"og:title\" content=\" OG  title \"></head><body><h1>H</h1><p>x</p></body></html>";
+    assert_eq!(extract(og).title.as_deref(), Some("OG title"));
+    let h1 = extract(&page("<h1>Head line</h1><p>Body.</p>"));
+    assert_eq!(h1.title.as_deref(), Some("Head line"));
+    assert_eq!(
+        h1.text, "Body.",
+        "the title's h1 is not repeated in the text"
+    );
+    assert_eq!(
+        extract(&page("<p>Body.</p>")).title.as_deref(),
+        Some("Site title")
+    );
+}
+
+#[test]
+fn metadata_author_language_site_and_url() {
+    let html = "<html lang=\"ko\"><head><meta name=\"author\" content=\" Kang Seung-woo \">\
+                <meta property=\"og:site_name\" content=\"The Korea Times\">\
+                <link rel=\"canonical\" href=\"https://example.com/a\"></head>\
+                <body><p>Text.</p></body></html>";
+    let doc = extract(html);
+    assert_eq!(doc.author.as_deref(), Some("Kang Seung-woo"));
+    assert_eq!(doc.language.as_deref(), Some("ko"));
+    assert_eq!(doc.site_name.as_deref(), Some("The Korea Times"));
+    assert_eq!(doc.url.as_deref(), Some("https://example.com/a"));
+    let bare = extract("<html><body><p>Text.</p></body></html>");
+    assert_eq!(
+        (bare.author, bare.language, bare.site_name, bare.url),
+        (None, None, None, None)
+    );
+}
+
+#[test]
+fn date_from_meta_or_time() {
+    let meta = "<html><head><meta property=\"article:published_time\" content=\"2024-11-01T19:20:00+09:00\"></head><body><p>x</p></body></html>";
+    assert_eq!(
+        extract(meta).date.as_deref(),
+        Some("2024-11-01T19:20:00+09:00")
+    );
+    let time = page("<article><time datetime=\"2024-01-02\">Jan 2</time><p>x</p></article>");
+    assert_eq!(extract(&time).date.as_deref(), Some("2024-01-02"));
+}
+
+#[test]
+fn chrome_is_dropped_and_blocks_are_kept() {
+    let html = page(
+        "<header>Site</header><nav><a>Home</a></nav><script>var a;</script><style>p{}</style>\
+         <p>First <strong>para</strong>graph.</p><p>Second<br>line two.</p>\
+         <aside>Related</aside><footer>(c) Site</footer><div hidden>cookie</div>",
+    );
+    assert_eq!(extract(&html).text, "First paragraph.\n\nSecond\nline two.");
+}
+
+#[test]
+fn inline_elements_add_no_spaces_and_whitespace_collapses() {
+    let html =
+        page("<p>Noh Kyu-duk,<strong></strong> center,\n   and a<b>b</b>c &amp; d&nbsp;e</p>");
+    assert_eq!(extract(&html).text, "Noh Kyu-duk, center, and abc & d e");
+}
+
+#[test]
+fn less_than_in_text_is_kept() {
+    assert_eq!(
+        extract(&page("<p>a &lt; b and I &lt;3 it, 1 < 2</p>")).text,
+        "a < b and I <3 it, 1 < 2"
+    );
+}
+
+#[test]
+fn figcaption_is_a_block_and_a_caption() {
+    let html = page(
+        "<article><p>Before.</p><figure><img src=x><figcaption> A  photo. Yonhap </figcaption></figure><p>After.</p></article>",
+    );
+    let doc = extract(&html);
+    assert_eq!(doc.text, "Before.\n\nA photo. Yonhap\n\nAfter.");
+    assert_eq!(doc.captions, ["A photo. Yonhap"]);
+}
+
+#[test]
+fn the_largest_article_is_the_content() {
+    let html = page(
+        "<article><p>Teaser.</p></article><article><p>The real story is longer than the teaser.</p></article>",
+    );
+    assert_eq!(
+        extract(&html).text,
+        "The real story is longer than the teaser."
+    );
+}
+
+const STORY: &str = "<p>The envoys met in Seoul on Monday, officials said, and agreed to keep talking.</p>\
+    <p>They will meet again next month, the ministry said, after consulting their capitals.</p>";
+
+#[test]
+fn the_best_scoring_container_wins_over_teasers_and_chrome() {
+    let html = format!(
+        "<html><body class=\"has-sidebar\"><div class=\"cookie-notice\"><p>We use cookies, \
+         as you know, to improve things.</p></div><div class=\"teasers\"><article><p>Short \
+         teaser.</p></article></div><div class=\"story-body\">{STORY}\
+         <div class=\"share-bar\"><p>Share this, on everything, everywhere.</p></div>\
+         <ul class=\"links\"><li><a href=/1>Other story one</a></li><li><a href=/2>Other \
+         story two</a></li></ul></div><div id=\"comments\"><p>First, great article, thanks.</p>\
+         </div></body></html>"
+    );
+    assert_eq!(
+        extract(&html).text,
+        "The envoys met in Seoul on Monday, officials said, and agreed to keep talking.\n\n\
+         They will meet again next month, the ministry said, after consulting their capitals."
+    );
+}
+
+#[test]
+fn a_theme_wrapper_named_like_furniture_does_not_hide_the_article() {
+    // Regression (AEB page 0e014df6): the wrapper of the whole page had `header-style-2`
+    // and `penci_sidebar` in its classes, and the cookie notice came out as the article.
+    let long_story = STORY.repeat(4);
+    let html = format!(
+        "<html><body><div class=\"cookie\"><p>We use cookies, as you know, to improve \
+         things, sadly.</p></div><div class=\"wrapper header-style-2\"><div \
+         class=\"penci_sidebar\"><div class=\"post\">{long_story}</div></div></div></body></html>"
+    );
+    assert!(extract(&html).text.starts_with("The envoys met in Seoul"));
+}
+
+#[test]
+fn a_marked_article_body_is_the_content() {
+    let html = format!(
+        "<html><body><div class=\"promo\">{STORY}</div><div itemprop=\"articleBody\">\
+         The marked body, with its text directly in the div, long enough to count as the \
+         article: it goes on for well over two hundred characters so that the page's own \
+         marking is trusted over any paragraph scoring of the rest of the page.</div></body></html>"
+    );
+    assert!(extract(&html).text.starts_with("The marked body"));
+}
+
+#[test]
+fn tables_and_pre() {
+    let html =
+        page("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table><pre>x  y\nz</pre>");
+    assert_eq!(extract(&html).text, "a b\nc\n\nx y\nz");
+}
+
+#[test]
+fn garbage_and_empty_input_do_not_panic() {
+    for input in [
+        "",
+        "<",
+        "<<<>>>",
+        "</p></div>",
+        "<html><body>",
+        "\u{0}\u{feff}",
+    ] {
+        let _ = extract(input);
+    }
+    assert_eq!(extract("").text, "");
+}
+
+#[test]
+fn deep_nesting_does_not_overflow_the_stack() {
+    // A few thousand levels on a 256 KiB stack: a recursive walk would need more.
+    let nested = |depth: usize| {
+        format!(
+            "<html><body>{}deep{}</body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        )
+    };
+    let html = nested(MAX_NESTING - 10);
+    let text = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || extract(&html).text)
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(text, "deep");
+}
+
+#[test]
+fn absurdly_deep_pages_are_stripped_not_parsed() {
+    let depth = 200_000;
+    let html = format!(
+        "<html><body>{}deep &amp; low{}</body></html>",
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    );
+    let started = std::time::Instant::now();
+    let doc = extract(&html);
+    assert_eq!(
+        doc.text.split_whitespace().collect::<Vec<_>>(),
+        ["deep", "&", "low"]
+    );
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "linear fallback took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn unclosed_paragraphs_do_not_count_as_nesting() {
+    let html = format!(
+        "<html><body>{}</body></html>",
+        "<p>para ".repeat(2 * MAX_NESTING)
+    );
+    assert!(!nesting_exceeds(&html, MAX_NESTING));
+    assert!(nesting_exceeds(
+        &"<div>".repeat(MAX_NESTING + 1),
+        MAX_NESTING
+    ));
+}
+
+#[test]
+fn recognises_whole_documents_only() {
+    assert!(looks_like_html_document("<!DOCTYPE html><html>"));
+    assert!(looks_like_html_document(" \n<HTML lang=en>"));
+    assert!(looks_like_html_document(
+        "\u{feff}<?xml version=\"1.0\"?>\n<!-- saved --><html>"
+    ));
+    assert!(!looks_like_html_document(
+        "'Title'  DATE: 2024-01-01\n\nText with <strong></strong> tags"
+    ));
+    assert!(!looks_like_html_document("<p>fragment</p>"));
+}

@@ -1,0 +1,76 @@
+//! Pages and layouts.
+
+use super::*;
+
+#[test]
+fn html_pages_keep_the_article_and_its_figure_captions() {
+    let dir = Dir::new();
+    dir.file(
+        "page.html",
+        "<!DOCTYPE html><html><head><title>Site | Story</title>\
+         <meta property=\"article:published_time\" content=\"2024-11-01T19:20:00+09:00\">\
+         <script>var tracking = 1;</script></head><body><nav><a href=/>Home</a></nav>\
+         <article><h1>Lanterns light up Seoul</h1><p>First paragraph.</p>\
+         <figure><img src=a.jpg><figcaption>Lanterns on the stream, Friday. Yonhap</figcaption></figure>\
+         <p>Second paragraph.</p></article><footer>All rights reserved.</footer></body></html>",
+    );
+    let out = dir.run("out", &[]);
+    let record = out.clean("page.html");
+    assert_eq!(record["format"], "html");
+    assert_eq!(record["title"], "Lanterns light up Seoul");
+    assert_eq!(record["date"], "2024-11-01T19:20:00");
+    assert_eq!(
+        record["text"],
+        "First paragraph.\n\nLanterns on the stream, Friday. Yonhap\n\nSecond paragraph."
+    );
+    assert_eq!(
+        record["captions"][0],
+        "Lanterns on the stream, Friday. Yonhap"
+    );
+}
+
+#[test]
+fn a_txt_file_that_is_a_whole_page_is_parsed_as_one() {
+    let dir = Dir::new();
+    dir.file(
+        "saved.txt",
+        "<!doctype html><html><body><nav>Menu</nav><p>Story.</p></body></html>",
+    );
+    let out = dir.run("out", &[]);
+    assert_eq!(out.clean("saved.txt")["format"], "html");
+    assert_eq!(out.clean("saved.txt")["text"], "Story.");
+}
+
+#[test]
+fn hard_wrapped_newswire_is_joined_into_paragraphs() {
+    let dir = Dir::new();
+    dir.file(
+        "wire.txt",
+        "SEOUL, June 21 (Yonhap) -- The top nuclear envoys of South Korea, the\n\
+         United States and Japan agreed on Monday to keep the door open to talks\n\
+         with North Korea, officials said, while stressing that sanctions will\n\
+         stay in place until Pyongyang takes concrete steps.\n\
+         \x20  The three met in Seoul for their first trilateral session in months,\n\
+         a day after the U.S. envoy arrived for a five-day visit.\n",
+    );
+    let out = dir.run("out", &[]);
+    let text = out.clean("wire.txt")["text"].as_str().unwrap();
+    let paragraphs: Vec<&str> = text.split("\n\n").collect();
+    assert_eq!(paragraphs.len(), 2, "{text}");
+    assert!(paragraphs.iter().all(|p| !p.contains('\n')), "{text}");
+    assert!(paragraphs[1].starts_with("The three met"));
+}
+
+#[test]
+fn seed_header_separated_by_no_break_spaces_gives_title_and_date() {
+    let dir = Dir::new();
+    dir.file(
+        "h.txt",
+        format!("'A title'{NBSP} {NBSP} DATE: 2024-02-29 23:59:59\n\nBody."),
+    );
+    let out = dir.run("out", &[]);
+    let record = out.clean("h.txt");
+    assert_eq!(record["title"], "A title");
+    assert_eq!(record["date"], "2024-02-29T23:59:59");
+    assert_eq!(record["text"], "Body.");
+}
