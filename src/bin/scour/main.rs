@@ -42,7 +42,7 @@ fn main() -> ExitCode {
                 } else {
                     "SIGINT"
                 };
-                eprintln!("scour: stopped by {name}: {stopped}");
+                eprintln!("scour: {name} received: {stopped}");
                 return ExitCode::from(exit_code::for_signal(signal));
             }
             eprintln!("scour: error: {error:#}");
