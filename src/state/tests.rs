@@ -140,6 +140,9 @@ fn an_empty_state_file_is_damage_not_a_new_state() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("empty.redb");
     std::fs::write(&path, b"").unwrap();
-    assert!(matches!(State::open(&path), Err(Error::StateDamaged { .. })));
+    assert!(matches!(
+        State::open(&path),
+        Err(Error::StateDamaged { .. })
+    ));
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
 }
