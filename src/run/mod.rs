@@ -194,10 +194,7 @@ fn run_once(
     });
     if let Err(error) = walked {
         // The transaction goes first (nothing of it is committed), then what was staged.
-        let _ = crate::state::damage::guard(&staging, || {
-            drop(writer);
-            Ok(())
-        });
+        drop_writer(writer, &staging);
         return Err(give_up(error, state, &staging, checkpointed));
     }
 
@@ -207,35 +204,68 @@ fn run_once(
         None => in_memory.exact.len() as u64,
     };
     summary.run = run_facts(plan, &summary, started, summary.run.resumed_after_inputs);
-    let ended = match (state, writer) {
+    end_run(
+        plan,
+        state,
+        writer,
+        outputs,
+        &mut summary,
+        &tally,
+        &staging,
+        checkpointed,
+    )?;
+    reporter.finished(&summary);
+    Ok(summary)
+}
+
+/// Ends a run whose records are all written: with a state, stage, commit and publish; without,
+/// stage and publish. What fails before the commit gives the run up ([`give_up`]); what fails
+/// after it leaves the staged files for the next invocation to publish.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn end_run(
+    plan: &Plan,
+    state: Option<&State>,
+    writer: Option<crate::state::RunWriter<'_>>,
+    outputs: Outputs,
+    summary: &mut RunSummary,
+    tally: &StateTally,
+    staging: &std::path::Path,
+    checkpointed: Option<(u64, u64)>,
+) -> Result<()> {
+    match (state, writer) {
         (Some(state), Some(writer)) => {
-            commit_state_run(plan, state, writer, outputs, &mut summary, &tally).map_err(|e| {
+            let run = writer.run();
+            commit_state_run(plan, state, writer, outputs, summary, tally).map_err(|e| {
                 // Committed, the staged files are the run's: the next invocation publishes
                 // them. Not committed, they are nobody's.
-                let committed =
-                    run_number.is_none_or(|run| state.next_run().is_ok_and(|next| next > run));
+                let committed = state.next_run().is_ok_and(|next| next > run);
                 if committed {
                     e
                 } else {
-                    give_up(e, Some(state), &staging, checkpointed)
+                    give_up(e, Some(state), staging, checkpointed)
                 }
             })
         }
-        _ => match outputs.stage(&mut summary) {
+        _ => match outputs.stage(summary) {
             // Whole and staged: a failed publish is redone by the next invocation.
             Ok(staged) => staged.publish(),
-            Err(e) => Err(give_up(e, None, &staging, None)),
+            Err(e) => Err(give_up(e, None, staging, None)),
         },
-    };
-    ended?;
-    reporter.finished(&summary);
-    Ok(summary)
+    }
+}
+
+/// Drops a run's uncommitted transaction after a failure; damage may make redb panic here too.
+pub(crate) fn drop_writer(writer: Option<crate::state::RunWriter<'_>>, staging: &std::path::Path) {
+    let _ = crate::state::damage::guard(staging, || {
+        drop(writer);
+        Ok(())
+    });
 }
 
 /// A run that stops before its outputs are whole: the staging directory is removed (the
 /// disk space is free again) and, with a state, the run's checkpoint abandoned — except when
 /// the run was cancelled after a checkpoint, which the same command then resumes from.
-fn give_up(
+pub(crate) fn give_up(
     error: Error,
     state: Option<&State>,
     staging: &std::path::Path,

@@ -124,12 +124,17 @@ pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(format!("{}.{suffix}", name.unwrap_or_default()))
 }
 
+/// The lock file beside the state at `path`: `<path>.lock`.
+pub fn lock_path(path: &Path) -> PathBuf {
+    sibling(path, "lock")
+}
+
 /// Takes the state's lock, or refuses: another scour has the state open.
 pub(crate) fn lock_state(path: &Path) -> Result<Lock> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| db_error(path, e))?;
     }
-    let lock = sibling(path, "lock");
+    let lock = lock_path(path);
     match crate::lock::lock_file(&lock) {
         Ok(held) => Ok(held),
         Err(LockError::Busy) => Err(Error::Busy {

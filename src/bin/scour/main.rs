@@ -117,9 +117,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .shard_count
                 .or_else(|| env_number("SLURM_ARRAY_TASK_COUNT"))
                 .context("finalize needs --shard-count")?;
-            // No signal handler: the finalize does not look at the cancellation flag, so a
-            // signal ends it at once, which is as safe as `kill -9` (it commits last).
             let plan = build_plan(args.run)?;
+            watch_signals(&plan.cancel)?;
             let summary = scour::run::shard::finalize(&plan, &shards, count)
                 .with_context(|| format!("finalize into {} failed", plan.output_dir.display()))?;
             eprint!("{}", progress::summary_text(&summary));
