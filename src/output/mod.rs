@@ -391,8 +391,11 @@ pub fn publish_staged(dir: &Path, temp_dir: &Path) -> Result<()> {
         Err(e) => return Err(error(temp_dir)(e)),
     }
     names.sort_by_key(|name| (name == REPORT_FILE, name.clone()));
-    for name in names {
+    for (moved, name) in names.into_iter().enumerate() {
         crate::crash::crash_point("publishing");
+        if moved == 1 {
+            crate::crash::crash_point("half-published");
+        }
         let final_path = dir.join(&name);
         fs::rename(temp_dir.join(&name), &final_path).map_err(error(&final_path))?;
     }

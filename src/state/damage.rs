@@ -51,9 +51,11 @@ pub(crate) fn guard<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> 
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
+        // One line: redb's assertions spell out their operands below the first.
+        let first = message.lines().next().unwrap_or_default();
         Err(damaged(
             path,
-            format!("the database broke its own invariants reading it ({message})"),
+            format!("the database broke its own invariants reading it ({first})"),
         ))
     })
 }
