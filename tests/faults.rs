@@ -309,6 +309,7 @@ fn sigint_and_sigterm_stop_cleanly_and_the_same_command_then_ends_as_if_never_st
         stopped >= 3,
         "only {stopped} signals landed before the run ended"
     );
+    assert!(resumed >= 1, "no stopped run resumed from a checkpoint");
 }
 
 /// A 2 MB tmpfs mounted for the test and unmounted when dropped.
