@@ -222,8 +222,12 @@ fn a_backup_after_each_night_restores_a_damaged_state_without_delivering_twice()
 
 #[test]
 fn sigint_and_sigterm_stop_cleanly_and_the_same_command_then_ends_as_if_never_stopped() {
-    let (dir, reference, took) = crash_fixture();
+    let (dir, reference, _) = crash_fixture();
     dir.config("checkpoints.toml", "[state]\ncheckpoint_files = 500\n");
+    let clean_bytes = reference
+        .iter()
+        .find(|(name, _)| name == "clean.jsonl")
+        .map_or(0, |(_, bytes)| bytes.len() as u64);
     let (mut stopped, mut resumed) = (0, 0);
     for (attempt, (signal, percent, with_state)) in [
         ("INT", 15u32, false),
@@ -242,7 +246,25 @@ fn sigint_and_sigterm_stop_cleanly_and_the_same_command_then_ends_as_if_never_st
             args.extend(["--state", state.as_str(), "--config", "checkpoints.toml"]);
         }
         let child = spawn(&dir, &args);
-        std::thread::sleep(took * percent / 100);
+        // The signal goes when the run has staged `percent` % of its clean records (whatever
+        // the machine's load), or when it has finished.
+        let out_dir = dir.path().join(&out);
+        let started = std::time::Instant::now();
+        loop {
+            let staged = staging_dirs(&out_dir)
+                .iter()
+                .filter_map(|name| std::fs::metadata(out_dir.join(name).join("clean.jsonl")).ok())
+                .map(|meta| meta.len())
+                .max()
+                .unwrap_or(0);
+            if staged * 100 >= clean_bytes * u64::from(percent)
+                || out_dir.join("report.json").exists()
+                || started.elapsed() > Duration::from_secs(60)
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
         let sent = Process::new("kill")
             .args([format!("-{signal}"), child.id().to_string()])
             .status()
@@ -250,7 +272,6 @@ fn sigint_and_sigterm_stop_cleanly_and_the_same_command_then_ends_as_if_never_st
         assert!(sent.success());
         let (code, stderr) = finish(child);
         let expected = if signal == "INT" { 130 } else { 143 };
-        let out_dir = dir.path().join(&out);
         let same = |what: &str| {
             let (got, want) = if with_state {
                 (directory_contents(&out_dir), reference.clone())
