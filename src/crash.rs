@@ -6,7 +6,13 @@
 //! name. Every point is named here, so a newcomer sees them all at once.
 
 /// The points a run can be stopped at, in the order a run with state passes them.
-pub(crate) const POINTS: [&str; 4] = ["checkpointed", "staged", "committed", "publishing"];
+pub(crate) const POINTS: [&str; 5] = [
+    "checkpointed",
+    "staged",
+    "committed",
+    "publishing",
+    "half-published",
+];
 
 /// Dies on the spot, as `kill -9` would, when `SCOUR_CRASH_AT` names this point: the crash
 /// tests use it to stop a real run exactly between two steps of its commit (and a shard task,

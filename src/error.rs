@@ -96,6 +96,76 @@ pub enum Error {
 
     #[error("sharded run: {message}")]
     Shards { message: String },
+
+    /// Another scour holds the lock: nothing was done.
+    #[error(
+        "{what} {} is in use by another scour run (it holds the lock on {}); nothing was done: \
+         let that run finish, then run this command again",
+        path.display(),
+        lock.display()
+    )]
+    Busy {
+        what: &'static str,
+        path: PathBuf,
+        lock: PathBuf,
+    },
+
+    /// The state file is not a sound database: never a panic, never a silent fresh start.
+    #[error(
+        "state {} is damaged: {problem}. Nothing was published or committed. `scour state check --state {0}` \
+         examines it; `scour state restore --state {0}` puts back the last good copy \
+         (with [state] backups); or move the file away to start a new state, and every \
+         article is delivered again",
+        path.display()
+    )]
+    StateDamaged { path: PathBuf, problem: String },
+
+    /// The output's file system filled up; the staging directory was removed.
+    #[error(
+        "no space left on the device writing {}: {} had been written to the staging \
+         directory {}, which was removed, so the space is free again and nothing was \
+         published; make room on that file system (or use another --output) and run the \
+         same command again",
+        path.display(),
+        crate::error::megabytes(*written),
+        staging.display()
+    )]
+    NoSpace {
+        path: PathBuf,
+        written: u64,
+        staging: PathBuf,
+    },
+
+    /// The run was cancelled (a signal) between two batches.
+    #[error("{}", cancelled_text(*inputs, resume, staging))]
+    Cancelled {
+        /// Inputs written before the run stopped.
+        inputs: u64,
+        /// With a state and a checkpoint: (run, inputs the checkpoint covers).
+        resume: Option<(u64, u64)>,
+        /// The staging directory: removed, or kept for the resume.
+        staging: PathBuf,
+    },
+}
+
+/// `12.3 MB`.
+pub(crate) fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+fn cancelled_text(inputs: u64, resume: &Option<(u64, u64)>, staging: &std::path::Path) -> String {
+    match resume {
+        Some((run, after)) => format!(
+            "stopped after {inputs} inputs; run-{run:06} keeps its last checkpoint (after \
+             {after} inputs) in {}: run the same command again to resume from there",
+            staging.display()
+        ),
+        None => format!(
+            "stopped after {inputs} inputs; nothing was published and the staging directory \
+             {} was removed: run the same command again to start over",
+            staging.display()
+        ),
+    }
 }
 
 impl Error {

@@ -19,19 +19,21 @@
 //!
 //! Layering: `run` may import every module; `config` imports the plans of `input`, `stages`,
 //! `dedup` and `output`; those import only the leaves (`article`, `error`, `report`, `crash`,
-//! `json`, `swar`) and `state`, which imports `dedup`. A test (`house_has_no_import_cycles`)
+//! `json`, `swar`, `lock`, `cancel`) and `state`, which imports `dedup`. A test (`house_has_no_import_cycles`)
 //! keeps it so.
 
 // The library reports through `Reporter` and returns values; only the binary writes to the terminal.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod article;
+pub mod cancel;
 pub mod config;
 pub(crate) mod crash;
 pub mod dedup;
 pub mod error;
 pub mod input;
 pub mod json;
+pub mod lock;
 pub mod output;
 pub mod report;
 pub mod run;

@@ -122,6 +122,10 @@ pub struct StateFacts {
     /// Articles kept in this run (new to the state).
     pub kept_new: u64,
     pub outcome: StateOutcome,
+    /// The backup of the state taken after this run (`[state] backups`). Taken after
+    /// `report.json` is written, so only the summary on stderr names it.
+    #[serde(skip)]
+    pub backup: Option<String>,
 }
 
 /// How a run with state ended.

@@ -210,7 +210,7 @@ pub(crate) fn crash_fixture_with(args: &[&str]) -> (Dir, Vec<(String, Vec<u8>)>,
 #[test]
 fn a_run_killed_between_any_two_commit_steps_ends_as_if_never_killed() {
     let (dir, reference, _) = crash_fixture();
-    for point in ["staged", "committed", "publishing"] {
+    for point in ["staged", "committed", "publishing", "half-published"] {
         let state = format!("{point}.redb");
         let out = format!("out-{point}");
         let killed = nightly(&dir, &state, &["--output", &out], Some(point));

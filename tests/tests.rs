@@ -8,6 +8,7 @@ mod accounting;
 mod boilerplate;
 mod cli;
 mod dedup;
+mod faults;
 mod house;
 mod inputs;
 mod markup;

@@ -220,6 +220,8 @@ pub struct RawState {
     pub path: Option<String>,
     /// Commit a checkpoint every this many inputs, so a killed run resumes there (0: never).
     pub checkpoint_files: u64,
+    /// Keep a copy of the state after each of the last this many committed nights (0: none).
+    pub backups: u32,
 }
 
 impl Default for RawState {
@@ -227,6 +229,7 @@ impl Default for RawState {
         RawState {
             path: None,
             checkpoint_files: 100_000,
+            backups: 0,
         }
     }
 }

@@ -68,6 +68,10 @@ pub struct Plan {
     pub state_path: Option<PathBuf>,
     /// Inputs between checkpoints of a run with state (0: none).
     pub checkpoint_files: u64,
+    /// Last-good copies of the state kept, one per committed night (`[state] backups`).
+    pub state_backups: u32,
+    /// Set to stop the run at the next batch (the binary's signal handler sets it).
+    pub cancel: crate::cancel::Cancel,
     pub output_format: OutputFormat,
     /// Resolved: never 0.
     pub threads: usize,
@@ -303,6 +307,8 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
         output_dir_given: overrides.output.is_some(),
         state_path,
         checkpoint_files: raw.state.checkpoint_files,
+        state_backups: raw.state.backups,
+        cancel: crate::cancel::Cancel::default(),
         output_format: OutputFormat {
             compression: raw.output.compression,
             max_records_per_file: raw.output.max_records_per_file,

@@ -5,6 +5,12 @@
 //! `report.json` last — so `report.json` marks a complete run: if it is there, the three JSONL
 //! files beside it are whole and belong to it. `--force` deletes the previous run's files first
 //! (the report before the data), so an interrupted forced run cannot leave old and new mixed.
+//!
+//! A run holds a lock on its output directory from the moment it prepares it until it has
+//! published, so a second run there is refused instead of clearing the first one's staging
+//! files. A run without a state killed while publishing is redone by the same command: the
+//! files it had already moved are exactly those its staged `report.json` lists, and no
+//! `report.json` in the directory means they are not a complete run, so they are removed.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -13,6 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::lock::{self, Lock, LockError};
 use crate::report::RunSummary;
 
 /// The three record files, by stem: `clean.jsonl`, or `clean-00000.jsonl.zst` when rotated and
@@ -99,6 +106,8 @@ pub use writer::{JsonlWriter, WriterMark};
 pub struct Outputs {
     dir: PathBuf,
     temp_dir: PathBuf,
+    /// The output directory's lock, held until the run is published.
+    lock: Option<Lock>,
     pub clean: JsonlWriter,
     pub duplicates: JsonlWriter,
     pub rejects: JsonlWriter,
@@ -106,8 +115,11 @@ pub struct Outputs {
 
 impl Outputs {
     /// Prepares `dir`: refuses a non-empty one unless `force`, removes what a killed run left.
+    /// A publish that a killed run without state left half done is undone first.
     pub fn create(dir: &Path, force: bool, format: OutputFormat) -> Result<Outputs> {
-        Outputs::create_staged(dir, force, format, std::process::id().to_string())
+        let lock = lock_output_dir(dir)?;
+        undo_interrupted_publish(dir)?;
+        Outputs::prepare(dir, force, format, std::process::id().to_string(), lock)
     }
 
     /// Like [`Outputs::create`], staging in `.scour-tmp-<staging>`: a run with a nightly state
@@ -118,11 +130,21 @@ impl Outputs {
         format: OutputFormat,
         staging: String,
     ) -> Result<Outputs> {
+        let lock = lock_output_dir(dir)?;
+        Outputs::prepare(dir, force, format, staging, lock)
+    }
+
+    fn prepare(
+        dir: &Path,
+        force: bool,
+        format: OutputFormat,
+        staging: String,
+        lock: Option<Lock>,
+    ) -> Result<Outputs> {
         let io_error = |path: &Path| {
             let path = path.to_path_buf();
             move |source| Error::Output { path, source }
         };
-        fs::create_dir_all(dir).map_err(io_error(dir))?;
         let mut occupied = false;
         for entry in fs::read_dir(dir).map_err(io_error(dir))? {
             let entry = entry.map_err(io_error(dir))?;
@@ -161,6 +183,7 @@ impl Outputs {
         fs::create_dir(&temp_dir).map_err(io_error(&temp_dir))?;
         Ok(Outputs {
             dir: dir.to_path_buf(),
+            lock,
             clean: JsonlWriter::create(&temp_dir, CLEAN, format)?,
             duplicates: JsonlWriter::create(&temp_dir, DUPLICATES, format)?,
             rejects: JsonlWriter::create(&temp_dir, REJECTS, format)?,
@@ -192,11 +215,17 @@ impl Outputs {
         let temp_dir = dir.join(staging_name);
         Ok(Outputs {
             dir: dir.to_path_buf(),
+            lock: lock_output_dir(dir)?,
             clean: JsonlWriter::resume(&temp_dir, CLEAN, format, &marks[0])?,
             duplicates: JsonlWriter::resume(&temp_dir, DUPLICATES, format, &marks[1])?,
             rejects: JsonlWriter::resume(&temp_dir, REJECTS, format, &marks[2])?,
             temp_dir,
         })
+    }
+
+    /// The private directory the files are written in, until published.
+    pub fn staging_path(&self) -> &Path {
+        &self.temp_dir
     }
 
     /// The name of the private directory the files are written in, until published.
@@ -239,6 +268,7 @@ impl Outputs {
         Ok(Staged {
             dir: self.dir,
             temp_dir: self.temp_dir,
+            _lock: self.lock,
         })
     }
 }
@@ -248,12 +278,97 @@ impl Outputs {
 pub struct Staged {
     dir: PathBuf,
     temp_dir: PathBuf,
+    _lock: Option<Lock>,
 }
 
 impl Staged {
     pub fn publish(self) -> Result<()> {
         publish_staged(&self.dir, &self.temp_dir)
     }
+}
+
+/// Creates `dir` if needed and locks it for this run, or refuses: another run is using it.
+fn lock_output_dir(dir: &Path) -> Result<Option<Lock>> {
+    let io_error = |source| Error::Output {
+        path: dir.to_path_buf(),
+        source,
+    };
+    fs::create_dir_all(dir).map_err(io_error)?;
+    match lock::lock_dir(dir) {
+        Ok(lock) => Ok(lock),
+        Err(LockError::Busy) => Err(Error::Busy {
+            what: "output directory",
+            path: dir.to_path_buf(),
+            lock: dir.to_path_buf(),
+        }),
+        Err(LockError::Io(e)) => Err(io_error(e)),
+    }
+}
+
+/// Whether a staging directory holds a whole staged run (its `report.json`, written last, is
+/// there): such a run was killed while publishing, or is committed and waits to be.
+pub fn holds_staged_run(staging: &Path) -> bool {
+    staging.join(REPORT_FILE).is_file()
+}
+
+/// Without a state: a run killed while publishing left some files moved into `dir` and the rest,
+/// `report.json` among them, in its staging directory. With no `report.json` in `dir`, the moved
+/// files are not a complete run; they are removed with the staging directory, so that the same
+/// command redoes the run from a clean directory.
+fn undo_interrupted_publish(dir: &Path) -> Result<()> {
+    let io_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Output { path, source }
+    };
+    if dir.join(REPORT_FILE).exists() {
+        return Ok(());
+    }
+    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
+        let staging = entry.map_err(io_error(dir))?.path();
+        let is_staging = staging
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(TEMP_PREFIX));
+        if !is_staging || !holds_staged_run(&staging) {
+            continue;
+        }
+        let report = fs::read(staging.join(REPORT_FILE)).unwrap_or_default();
+        let listed: Vec<String> = serde_json::from_slice::<serde_json::Value>(&report)
+            .ok()
+            .and_then(|r| {
+                r.get("outputs")?
+                    .as_object()
+                    .map(|o| o.keys().cloned().collect())
+            })
+            .unwrap_or_default();
+        for name in listed.iter().filter(|name| is_output_name(name)) {
+            let moved = dir.join(name);
+            if !staging.join(name).exists() && moved.is_file() {
+                fs::remove_file(&moved).map_err(io_error(&moved))?;
+            }
+        }
+        fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
+    }
+    Ok(())
+}
+
+/// Whether an I/O error means the file system is full (or the quota is spent).
+pub fn is_no_space(error: &io::Error) -> bool {
+    // ENOSPC and EDQUOT on Linux.
+    error.kind() == io::ErrorKind::StorageFull || matches!(error.raw_os_error(), Some(28 | 122))
+}
+
+/// Removes a staging directory that will not be published (a failed or stopped run); the bytes
+/// it held.
+pub fn remove_staging(staging: &Path) -> u64 {
+    let bytes = fs::read_dir(staging)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.metadata().ok())
+        .map(|meta| meta.len())
+        .sum();
+    let _ = fs::remove_dir_all(staging);
+    bytes
 }
 
 /// Moves the staged files in `temp_dir` into `dir`, data files first and `report.json` last,
@@ -276,8 +391,11 @@ pub fn publish_staged(dir: &Path, temp_dir: &Path) -> Result<()> {
         Err(e) => return Err(error(temp_dir)(e)),
     }
     names.sort_by_key(|name| (name == REPORT_FILE, name.clone()));
-    for name in names {
+    for (moved, name) in names.into_iter().enumerate() {
         crate::crash::crash_point("publishing");
+        if moved == 1 {
+            crate::crash::crash_point("half-published");
+        }
         let final_path = dir.join(&name);
         fs::rename(temp_dir.join(&name), &final_path).map_err(error(&final_path))?;
     }

@@ -68,7 +68,8 @@ fn learn(
         .flat_map(|found| expand(&plan.input, found, manifest));
     loop {
         let batch = next_batch(&mut walk);
-        if batch.is_empty() {
+        // Cancelled: the pass ends here, and the run stops at its first batch.
+        if batch.is_empty() || plan.cancel.is_cancelled() {
             break;
         }
         let articles: Vec<Vec<(String, Vec<String>)>> = pool.install(|| {

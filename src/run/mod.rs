@@ -27,7 +27,7 @@ use crate::crash::crash_point;
 use crate::dedup::InMemory;
 use crate::error::{Error, Result};
 use crate::input::discover;
-use crate::output::Outputs;
+use crate::output::{self, Outputs};
 use crate::report::{Counts, InputTotals, Progress, Reporter, RunFacts, RunSummary};
 use crate::state::State;
 use batches::{WalkBatch, walk_batches};
@@ -46,12 +46,18 @@ pub fn run(plan: &Plan, reporter: &dyn Reporter) -> Result<RunSummary> {
         return run_once(plan, plan.output_dir.clone(), None, reporter, None);
     };
     let state = State::open(state_path)?;
-    match prepare_state_run(plan, &state, true)? {
-        StatePrep::Done(summary) => Ok(*summary),
+    let mut summary = match prepare_state_run(plan, &state, true)? {
+        StatePrep::Done(summary) => *summary,
         StatePrep::Run { output_dir, resume } => {
-            run_once(plan, output_dir, Some(&state), reporter, resume.map(|c| *c))
+            run_once(plan, output_dir, Some(&state), reporter, resume.map(|c| *c))?
         }
+    };
+    // Closed cleanly, then copied: a last-good copy of the state after this night.
+    let backup = state.close_with_backup(plan.state_backups)?;
+    if let (Some(backup), Some(facts)) = (backup, summary.state.as_mut()) {
+        facts.backup = Some(backup.display().to_string());
     }
+    Ok(summary)
 }
 
 fn run_once(
@@ -72,9 +78,16 @@ fn run_once(
         )?,
         None => new_outputs(plan, &output_dir, state)?,
     };
+    let staging = outputs.staging_path().to_path_buf();
+    // The checkpoint the state holds for this run, if any: (run, inputs it covers).
+    let mut checkpointed: Option<(u64, u64)> = None;
     let skip_dir = outputs.dir().canonicalize().ok();
     let manifest = state.map(State::manifest).transpose()?;
     let mut writer = state.map(State::begin_run).transpose()?;
+    let run_number = writer.as_ref().map(|w| w.run());
+    if let (Some(run), Some(checkpoint)) = (run_number, &resume) {
+        checkpointed = Some((run, checkpoint.walked));
+    }
 
     let totals = reporter.wants_totals().then(|| {
         let (files, bytes) = discover::count(&plan.input, skip_dir.clone());
@@ -107,7 +120,7 @@ fn run_once(
         skip = checkpoint.walked;
     }
     let mut last_checkpoint = progress.files;
-    std::thread::scope(|scope| -> Result<()> {
+    let walked = std::thread::scope(|scope| -> Result<()> {
         // The walk (directory reads and a stat per file) runs on its own thread, a couple of
         // batches ahead, so the workers never wait for it. If writing fails, `batches` is
         // dropped, the walker's next send fails, and it stops.
@@ -116,6 +129,13 @@ fn run_once(
         let mut ready: Vec<Vec<Outcome>> = Vec::new();
         let mut ready_at: Option<WalkPosition> = None;
         loop {
+            if plan.cancel.is_cancelled() {
+                return Err(Error::Cancelled {
+                    inputs: progress.files,
+                    resume: None,
+                    staging: PathBuf::new(),
+                });
+            }
             let (batch, batch_at) = match batches.recv() {
                 Ok(b) => (b.items, Some((b.walked, b.last_source, b.at_boundary))),
                 Err(_) => (Vec::new(), None),
@@ -147,6 +167,9 @@ fn run_once(
             });
             let written = written?;
             decider.finish()?;
+            if let Some(manifest) = manifest {
+                manifest.check()?;
+            }
             ready = cleaned;
             progress.files += written.files;
             progress.bytes += written.bytes;
@@ -158,15 +181,22 @@ fn run_once(
             let at_boundary = written_at.as_ref().is_some_and(|at| at.2);
             if let (true, true, Some(at)) = (due, at_boundary, written_at) {
                 if let Some(run) = writer.take() {
+                    let walked = at.0;
                     let json =
                         Checkpoint::capture(plan, &mut outputs, at, &summary, &tally, progress)?;
+                    checkpointed = Some((run.run(), walked));
                     writer = Some(run.checkpoint(&json)?);
                     last_checkpoint = progress.files;
                     crash_point("checkpointed");
                 }
             }
         }
-    })?;
+    });
+    if let Err(error) = walked {
+        // The transaction goes first (nothing of it is committed), then what was staged.
+        drop_writer(writer, &staging);
+        return Err(give_up(error, state, &staging, checkpointed));
+    }
 
     summary.boilerplate = learn::report(plan, &tally);
     summary.distinct_texts = match &writer {
@@ -174,14 +204,98 @@ fn run_once(
         None => in_memory.exact.len() as u64,
     };
     summary.run = run_facts(plan, &summary, started, summary.run.resumed_after_inputs);
-    match (state, writer) {
-        (Some(state), Some(writer)) => {
-            commit_state_run(plan, state, writer, outputs, &mut summary, &tally)?;
-        }
-        _ => outputs.finish(&mut summary)?,
-    }
+    end_run(
+        plan,
+        state,
+        writer,
+        outputs,
+        &mut summary,
+        &tally,
+        &staging,
+        checkpointed,
+    )?;
     reporter.finished(&summary);
     Ok(summary)
+}
+
+/// Ends a run whose records are all written: with a state, stage, commit and publish; without,
+/// stage and publish. What fails before the commit gives the run up ([`give_up`]); what fails
+/// after it leaves the staged files for the next invocation to publish.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn end_run(
+    plan: &Plan,
+    state: Option<&State>,
+    writer: Option<crate::state::RunWriter<'_>>,
+    outputs: Outputs,
+    summary: &mut RunSummary,
+    tally: &StateTally,
+    staging: &std::path::Path,
+    checkpointed: Option<(u64, u64)>,
+) -> Result<()> {
+    match (state, writer) {
+        (Some(state), Some(writer)) => {
+            let run = writer.run();
+            commit_state_run(plan, state, writer, outputs, summary, tally).map_err(|e| {
+                // Committed, the staged files are the run's: the next invocation publishes
+                // them. Not committed, they are nobody's.
+                let committed = state.next_run().is_ok_and(|next| next > run);
+                if committed {
+                    e
+                } else {
+                    give_up(e, Some(state), staging, checkpointed)
+                }
+            })
+        }
+        _ => match outputs.stage(summary) {
+            // Whole and staged: a failed publish is redone by the next invocation.
+            Ok(staged) => staged.publish(),
+            Err(e) => Err(give_up(e, None, staging, None)),
+        },
+    }
+}
+
+/// Drops a run's uncommitted transaction after a failure; damage may make redb panic here too.
+pub(crate) fn drop_writer(writer: Option<crate::state::RunWriter<'_>>, staging: &std::path::Path) {
+    let _ = crate::state::damage::guard(staging, || {
+        drop(writer);
+        Ok(())
+    });
+}
+
+/// A run that stops before its outputs are whole: the staging directory is removed (the
+/// disk space is free again) and, with a state, the run's checkpoint abandoned — except when
+/// the run was cancelled after a checkpoint, which the same command then resumes from.
+pub(crate) fn give_up(
+    error: Error,
+    state: Option<&State>,
+    staging: &std::path::Path,
+    checkpointed: Option<(u64, u64)>,
+) -> Error {
+    if let (Error::Cancelled { inputs, .. }, Some(resume)) = (&error, checkpointed) {
+        return Error::Cancelled {
+            inputs: *inputs,
+            resume: Some(resume),
+            staging: staging.to_path_buf(),
+        };
+    }
+    let written = output::remove_staging(staging);
+    if let (Some(state), Some((run, _))) = (state, checkpointed) {
+        // Its staged files are gone; the entries it committed must go with them.
+        let _ = state.abandon(run);
+    }
+    match error {
+        Error::Cancelled { inputs, .. } => Error::Cancelled {
+            inputs,
+            resume: None,
+            staging: staging.to_path_buf(),
+        },
+        Error::Output { path, source } if output::is_no_space(&source) => Error::NoSpace {
+            path,
+            written,
+            staging: staging.to_path_buf(),
+        },
+        other => other,
+    }
 }
 
 /// The worker pool of `plan.threads` threads.

@@ -46,6 +46,7 @@ pub(crate) fn prepare_state_run(plan: &Plan, state: &State, resumable: bool) -> 
         files_unchanged: record.files_unchanged,
         kept_new: record.kept,
         outcome,
+        backup: None,
     };
     let done = |record: &RunRecord, outcome| {
         Ok(StatePrep::Done(Box::new(RunSummary {
@@ -133,6 +134,7 @@ pub(crate) fn commit_state_run(
         files_unchanged: tally.files_unchanged,
         kept_new: tally.kept_new,
         outcome: StateOutcome::Committed,
+        backup: None,
     });
     if let Some(table) = plan.boilerplate_table.get() {
         writer.remember_boilerplate(table)?;

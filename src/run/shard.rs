@@ -37,9 +37,10 @@ use crate::input::discover::{self, Discovered};
 use crate::input::expand::expand;
 
 use super::batches::{BATCH_BYTES, BATCH_FILES, discovered_bytes, top_level_source};
-use super::nightly::{StatePrep, commit_state_run, new_outputs, prepare_state_run};
+use super::nightly::{StatePrep, new_outputs, prepare_state_run};
 use super::process::{Cleaned, Outcome, process};
 use super::write::{Decider, StateTally, write_batch};
+use super::{drop_writer, end_run, give_up};
 use super::{run_facts, thread_pool};
 use crate::report::{Counts, RunSummary};
 use crate::state::{FileStamp, State};
@@ -357,6 +358,9 @@ pub fn run_shard(plan: &Plan, spec: ShardSpec) -> Result<Option<ShardDone>> {
         let copy = state.path().to_path_buf();
         drop(state);
         fs::remove_file(&copy).map_err(io_error(&copy))?;
+        // The copy's lock file (`State::open` locks every state it opens) goes with it.
+        let lock = crate::state::lock_path(&copy);
+        fs::remove_file(&lock).map_err(io_error(&lock))?;
     }
     let file = out
         .into_inner()
@@ -490,43 +494,62 @@ pub fn finalize(plan: &Plan, work: &Path, count: usize) -> Result<RunSummary> {
         }
         entries.push(entry);
     }
+    let staging = outputs.staging_path().to_path_buf();
     let mut chunk: Vec<Outcome> = Vec::with_capacity(4096);
-    while let Some(std::cmp::Reverse((_, shard))) = heap.pop() {
-        if let Some(entry) = entries[shard].take() {
-            chunk.push(entry.into_outcome());
+    let mut merge = || -> Result<()> {
+        while let Some(std::cmp::Reverse((_, shard))) = heap.pop() {
+            if plan.cancel.is_cancelled() {
+                return Err(Error::Cancelled {
+                    inputs: summary.counts.seen,
+                    resume: None,
+                    staging: PathBuf::new(),
+                });
+            }
+            if let Some(entry) = entries[shard].take() {
+                chunk.push(entry.into_outcome());
+            }
+            let next = readers[shard].next_entry()?;
+            if let Some(entry) = &next {
+                heap.push(std::cmp::Reverse((entry.place(), shard)));
+            }
+            entries[shard] = next;
+            if chunk.len() == 4096 || heap.is_empty() {
+                let mut decider = match &writer {
+                    Some(writer) => Decider::State(Box::new(writer.batch()?)),
+                    None => Decider::Memory(&mut in_memory),
+                };
+                write_batch(
+                    plan,
+                    vec![std::mem::take(&mut chunk)],
+                    &mut decider,
+                    &mut outputs,
+                    &mut summary,
+                    &mut tally,
+                )?;
+                decider.finish()?;
+            }
         }
-        let next = readers[shard].next_entry()?;
-        if let Some(entry) = &next {
-            heap.push(std::cmp::Reverse((entry.place(), shard)));
-        }
-        entries[shard] = next;
-        if chunk.len() == 4096 || heap.is_empty() {
-            let mut decider = match &writer {
-                Some(writer) => Decider::State(Box::new(writer.batch()?)),
-                None => Decider::Memory(&mut in_memory),
-            };
-            write_batch(
-                plan,
-                vec![std::mem::take(&mut chunk)],
-                &mut decider,
-                &mut outputs,
-                &mut summary,
-                &mut tally,
-            )?;
-            decider.finish()?;
-        }
+        Ok(())
+    };
+    if let Err(error) = merge() {
+        drop_writer(writer, &staging);
+        return Err(give_up(error, state.as_ref(), &staging, None));
     }
     summary.distinct_texts = match &writer {
         Some(_) => tally.kept_new,
         None => in_memory.exact.len() as u64,
     };
     summary.run = run_facts(plan, &summary, started, None);
-    match (&state, writer) {
-        (Some(state), Some(writer)) => {
-            commit_state_run(plan, state, writer, outputs, &mut summary, &tally)?;
-        }
-        _ => outputs.finish(&mut summary)?,
-    }
+    end_run(
+        plan,
+        state.as_ref(),
+        writer,
+        outputs,
+        &mut summary,
+        &tally,
+        &staging,
+        None,
+    )?;
     Ok(summary)
 }
 

@@ -12,16 +12,30 @@
 //! committed state), readers see a consistent snapshot while the one writer works, and its
 //! typed tables fit fixed-size keys without an SQL layer. A run's changes stay in one write
 //! transaction, committed only once the run's outputs are staged and synced, so the state and
-//! the outputs move together (see `pipeline` for the order).
+//! the outputs move together (see `run::nightly` for the order).
+//!
+//! One process at a time: [`State::open`] first takes an exclusive lock on `<state>.lock`
+//! (created beside the state and never removed), before the state file is even created, so two
+//! runs started at once on a new state cannot both build one and both deliver everything. A
+//! damaged file is refused with a clear error ([`damage`]); `[state] backups` keeps last-good
+//! copies ([`backup`]).
 
 use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 
-use crate::dedup::near::{self, NearPlan};
-use crate::dedup::{ContentHash, RecordId};
+use crate::dedup::near::NearPlan;
 use crate::error::{Error, Result};
+use crate::lock::{Lock, LockError};
+
+pub mod backup;
+pub mod damage;
+mod writer;
+pub use backup::{Restored, backups, restore};
+pub use damage::{CheckReport, catching_damage, check};
+use damage::{damaged, guard};
+pub use writer::{RunBatch, RunWriter};
 
 /// The layout of the tables below. A state written with another layout is refused with a clear
 /// message rather than misread.
@@ -100,9 +114,39 @@ pub struct Stats {
 pub struct State {
     db: Database,
     path: PathBuf,
+    /// `<state>.lock`, held while the state is open (none for a scratch copy being checked).
+    _lock: Option<Lock>,
 }
 
-fn db_error(path: &Path, error: impl std::fmt::Display) -> Error {
+/// `<path>.<suffix>`, beside `path`.
+pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!("{}.{suffix}", name.unwrap_or_default()))
+}
+
+/// The lock file beside the state at `path`: `<path>.lock`.
+pub fn lock_path(path: &Path) -> PathBuf {
+    sibling(path, "lock")
+}
+
+/// Takes the state's lock, or refuses: another scour has the state open.
+pub(crate) fn lock_state(path: &Path) -> Result<Lock> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| db_error(path, e))?;
+    }
+    let lock = lock_path(path);
+    match crate::lock::lock_file(&lock) {
+        Ok(held) => Ok(held),
+        Err(LockError::Busy) => Err(Error::Busy {
+            what: "state",
+            path: path.to_path_buf(),
+            lock,
+        }),
+        Err(LockError::Io(e)) => Err(db_error(&lock, e)),
+    }
+}
+
+pub(crate) fn db_error(path: &Path, error: impl std::fmt::Display) -> Error {
     Error::State {
         path: path.to_path_buf(),
         message: error.to_string(),
@@ -110,37 +154,48 @@ fn db_error(path: &Path, error: impl std::fmt::Display) -> Error {
 }
 
 impl State {
-    /// Opens the state at `path`, creating it if it does not exist.
+    /// Opens the state at `path`, creating it if it does not exist, and holds its lock until
+    /// dropped. A file that is there but empty or damaged is refused, never re-created.
     pub fn open(path: &Path) -> Result<State> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| db_error(path, e))?;
-        }
+        let lock = lock_state(path)?;
         if !path.exists() {
             // A new state is built beside its final name and renamed into place, so that a run
             // killed while creating it leaves nothing half-made under that name.
-            let creating = path.with_extension(format!("creating-{}", std::process::id()));
+            let creating = sibling(path, &format!("creating-{}", std::process::id()));
             {
                 let db = Database::create(&creating).map_err(|e| db_error(path, e))?;
                 let state = State {
                     db,
                     path: creating.clone(),
+                    _lock: None,
                 };
                 state.check_schema()?;
             }
             std::fs::rename(&creating, path).map_err(|e| db_error(path, e))?;
         }
-        let db = Database::create(path).map_err(|e| {
-            db_error(
-                path,
-                format!("cannot open the state database (is it a scour state file?): {e}"),
-            )
-        })?;
-        let state = State {
-            db,
-            path: path.to_path_buf(),
-        };
-        state.check_schema()?;
-        Ok(state)
+        damage::precheck(path)?;
+        guard(path, || {
+            let db = Database::open(path).map_err(|e| match e {
+                redb::DatabaseError::Storage(redb::StorageError::Io(e))
+                    if e.kind() != std::io::ErrorKind::InvalidData =>
+                {
+                    db_error(path, e)
+                }
+                other => damaged(path, format!("redb cannot open it: {other}")),
+            })?;
+            let state = State {
+                db,
+                path: path.to_path_buf(),
+                _lock: Some(lock),
+            };
+            state.check_schema()?;
+            Ok(state)
+        })
+    }
+
+    /// Runs `f` (calls into redb) so that a panic in it is a damaged-state error.
+    fn guarded<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        guard(&self.path, f)
     }
 
     fn error(&self, error: impl std::fmt::Display) -> Error {
@@ -187,99 +242,117 @@ impl State {
 
     /// The number the next run will have.
     pub fn next_run(&self) -> Result<u64> {
-        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
-        let meta = txn.open_table(META).map_err(|e| self.error(e))?;
-        Ok(meta
-            .get("next_run")
-            .map_err(|e| self.error(e))?
-            .map_or(1, |v| v.value()))
+        self.guarded(|| {
+            let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+            let meta = txn.open_table(META).map_err(|e| self.error(e))?;
+            Ok(meta
+                .get("next_run")
+                .map_err(|e| self.error(e))?
+                .map_or(1, |v| v.value()))
+        })
     }
 
     /// Every committed run, oldest first.
     pub fn runs(&self) -> Result<Vec<RunRecord>> {
-        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
-        let runs = txn.open_table(RUNS).map_err(|e| self.error(e))?;
-        let mut out = Vec::new();
-        for entry in runs.iter().map_err(|e| self.error(e))? {
-            let (_, record) = entry.map_err(|e| self.error(e))?;
-            out.push(serde_json::from_str(record.value()).map_err(|e| self.error(e))?);
-        }
-        Ok(out)
+        self.guarded(|| {
+            let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+            let runs = txn.open_table(RUNS).map_err(|e| self.error(e))?;
+            let mut out = Vec::new();
+            for entry in runs.iter().map_err(|e| self.error(e))? {
+                let (_, record) = entry.map_err(|e| self.error(e))?;
+                out.push(serde_json::from_str(record.value()).map_err(|e| self.error(e))?);
+            }
+            Ok(out)
+        })
     }
 
     /// Near-duplicate signatures are only comparable under the same settings: the first run
     /// with `dedup.near` records them, and later runs must use the same.
     pub fn check_near_settings(&self, plan: &NearPlan) -> Result<()> {
-        let wanted = [
-            ("near_shingle_words", plan.shingle_words as u64),
-            ("near_bands", plan.bands as u64),
-            ("near_rows", plan.rows as u64),
-        ];
-        let txn = self.db.begin_write().map_err(|e| self.error(e))?;
-        {
-            let mut meta = txn.open_table(META).map_err(|e| self.error(e))?;
-            for (key, value) in wanted {
-                let stored = meta.get(key).map_err(|e| self.error(e))?.map(|v| v.value());
-                match stored {
-                    None => {
-                        meta.insert(key, value).map_err(|e| self.error(e))?;
-                    }
-                    Some(stored) if stored == value => {}
-                    Some(stored) => {
-                        return Err(self.error(format!(
-                            "its near-duplicate signatures were made with dedup.{key} = \
+        self.guarded(|| {
+            let wanted = [
+                ("near_shingle_words", plan.shingle_words as u64),
+                ("near_bands", plan.bands as u64),
+                ("near_rows", plan.rows as u64),
+            ];
+            let txn = self.db.begin_write().map_err(|e| self.error(e))?;
+            {
+                let mut meta = txn.open_table(META).map_err(|e| self.error(e))?;
+                for (key, value) in wanted {
+                    let stored = meta.get(key).map_err(|e| self.error(e))?.map(|v| v.value());
+                    match stored {
+                        None => {
+                            meta.insert(key, value).map_err(|e| self.error(e))?;
+                        }
+                        Some(stored) if stored == value => {}
+                        Some(stored) => {
+                            return Err(self.error(format!(
+                                "its near-duplicate signatures were made with dedup.{key} = \
                              {stored}, not {value}; use the same settings or a new state"
-                        )));
+                            )));
+                        }
                     }
                 }
             }
-        }
-        txn.commit().map_err(|e| self.error(e))
+            txn.commit().map_err(|e| self.error(e))
+        })
     }
 
     /// Every site's boilerplate lines learned by earlier runs.
     pub fn boilerplate(&self) -> Result<std::collections::BTreeMap<(String, String), u32>> {
-        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
-        let table = txn.open_table(BOILERPLATE).map_err(|e| self.error(e))?;
-        let mut learned = std::collections::BTreeMap::new();
-        for entry in table.iter().map_err(|e| self.error(e))? {
-            let (key, count) = entry.map_err(|e| self.error(e))?;
-            let (site, line) = key.value();
-            learned.insert((site.to_string(), line.to_string()), count.value());
-        }
-        Ok(learned)
+        self.guarded(|| {
+            let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+            let table = txn.open_table(BOILERPLATE).map_err(|e| self.error(e))?;
+            let mut learned = std::collections::BTreeMap::new();
+            for entry in table.iter().map_err(|e| self.error(e))? {
+                let (key, count) = entry.map_err(|e| self.error(e))?;
+                let (site, line) = key.value();
+                learned.insert((site.to_string(), line.to_string()), count.value());
+            }
+            Ok(learned)
+        })
     }
 
     /// A snapshot of the manifest, for the walk to look files up in while the run writes.
     pub fn manifest(&self) -> Result<Manifest> {
-        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
-        let table = txn.open_table(MANIFEST).map_err(|e| self.error(e))?;
-        Ok(Manifest { table })
+        self.guarded(|| {
+            let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+            let table = txn.open_table(MANIFEST).map_err(|e| self.error(e))?;
+            Ok(Manifest {
+                table,
+                path: self.path.clone(),
+                damage: std::sync::OnceLock::new(),
+            })
+        })
     }
 
     /// Starts the run numbered [`State::next_run`]; nothing it records is visible, to this or
     /// any later run, until [`RunWriter::commit`].
     pub fn begin_run(&self) -> Result<RunWriter<'_>> {
-        let run = self.next_run()?;
-        let txn = self.db.begin_write().map_err(|e| self.error(e))?;
-        Ok(RunWriter {
-            state: self,
-            txn,
-            run,
+        self.guarded(|| {
+            let run = self.next_run()?;
+            let txn = self.db.begin_write().map_err(|e| self.error(e))?;
+            Ok(RunWriter {
+                state: self,
+                txn,
+                run,
+            })
         })
     }
 
     pub fn stats(&self) -> Result<Stats> {
-        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
-        let kept = txn.open_table(KEPT).map_err(|e| self.error(e))?;
-        let manifest = txn.open_table(MANIFEST).map_err(|e| self.error(e))?;
-        Ok(Stats {
-            path: self.path.display().to_string(),
-            schema: SCHEMA_VERSION,
-            runs: self.runs()?,
-            kept_articles: kept.len().map_err(|e| self.error(e))?,
-            manifest_files: manifest.len().map_err(|e| self.error(e))?,
-            file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
+        self.guarded(|| {
+            let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+            let kept = txn.open_table(KEPT).map_err(|e| self.error(e))?;
+            let manifest = txn.open_table(MANIFEST).map_err(|e| self.error(e))?;
+            Ok(Stats {
+                path: self.path.display().to_string(),
+                schema: SCHEMA_VERSION,
+                runs: self.runs()?,
+                kept_articles: kept.len().map_err(|e| self.error(e))?,
+                manifest_files: manifest.len().map_err(|e| self.error(e))?,
+                file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
+            })
         })
     }
 
@@ -287,39 +360,45 @@ impl State {
     /// run reads those files again. Its output directory is left alone. Returns the number of
     /// articles and files forgotten, or `None` if there is no such run.
     pub fn forget(&self, run: u64) -> Result<Option<(u64, u64)>> {
-        let txn = self.db.begin_write().map_err(|e| self.error(e))?;
-        {
-            let mut runs = txn.open_table(RUNS).map_err(|e| self.error(e))?;
-            if runs.remove(run).map_err(|e| self.error(e))?.is_none() {
-                return Ok(None);
+        self.guarded(|| {
+            let txn = self.db.begin_write().map_err(|e| self.error(e))?;
+            {
+                let mut runs = txn.open_table(RUNS).map_err(|e| self.error(e))?;
+                if runs.remove(run).map_err(|e| self.error(e))?.is_none() {
+                    return Ok(None);
+                }
             }
-        }
-        let forgotten = self.drop_entries(&txn, run)?;
-        txn.commit().map_err(|e| self.error(e))?;
-        Ok(Some(forgotten))
+            let forgotten = self.drop_entries(&txn, run)?;
+            txn.commit().map_err(|e| self.error(e))?;
+            Ok(Some(forgotten))
+        })
     }
 
     /// The last checkpoint of the run numbered [`State::next_run`], if a killed attempt left one.
     pub fn in_progress(&self) -> Result<Option<String>> {
-        let run = self.next_run()?;
-        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
-        let table = txn.open_table(IN_PROGRESS).map_err(|e| self.error(e))?;
-        Ok(table
-            .get(run)
-            .map_err(|e| self.error(e))?
-            .map(|v| v.value().to_string()))
+        self.guarded(|| {
+            let run = self.next_run()?;
+            let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+            let table = txn.open_table(IN_PROGRESS).map_err(|e| self.error(e))?;
+            Ok(table
+                .get(run)
+                .map_err(|e| self.error(e))?
+                .map(|v| v.value().to_string()))
+        })
     }
 
     /// Drops what a killed attempt at `run` committed at its checkpoints, so that the run can
     /// start again from nothing.
     pub fn abandon(&self, run: u64) -> Result<()> {
-        let txn = self.db.begin_write().map_err(|e| self.error(e))?;
-        txn.open_table(IN_PROGRESS)
-            .map_err(|e| self.error(e))?
-            .remove(run)
-            .map_err(|e| self.error(e))?;
-        self.drop_entries(&txn, run)?;
-        txn.commit().map_err(|e| self.error(e))
+        self.guarded(|| {
+            let txn = self.db.begin_write().map_err(|e| self.error(e))?;
+            txn.open_table(IN_PROGRESS)
+                .map_err(|e| self.error(e))?
+                .remove(run)
+                .map_err(|e| self.error(e))?;
+            self.drop_entries(&txn, run)?;
+            txn.commit().map_err(|e| self.error(e))
+        })
     }
 
     /// Removes the articles and files recorded by `run`: (articles, files).
@@ -362,231 +441,41 @@ impl State {
 #[derive(Debug)]
 pub struct Manifest {
     table: redb::ReadOnlyTable<&'static str, (u64, i128, u128, u64)>,
+    path: PathBuf,
+    /// The first sign of a damaged file met by a lookup; [`Manifest::check`] reports it.
+    damage: std::sync::OnceLock<String>,
 }
 
 impl Manifest {
+    /// What the state knows of `source`; `None` also when the lookup found damage, which
+    /// [`Manifest::check`] then reports (the run checks after every batch and fails).
     pub fn get(&self, source: &str) -> Option<FileStamp> {
-        let entry = self.table.get(source).ok()??;
-        let (size, modified_ns, content, _) = entry.value();
+        let found = guard(&self.path, || {
+            Ok(self.table.get(source).ok().flatten().map(|e| e.value()))
+        });
+        let (size, modified_ns, content, _) = match found {
+            Ok(found) => found?,
+            Err(e) => {
+                let _ = self.damage.set(match e {
+                    Error::StateDamaged { problem, .. } => problem,
+                    other => other.to_string(),
+                });
+                return None;
+            }
+        };
         Some(FileStamp {
             size,
             modified_ns,
             content,
         })
     }
-}
 
-/// One run's changes to the state, uncommitted.
-pub struct RunWriter<'s> {
-    state: &'s State,
-    txn: redb::WriteTransaction,
-    run: u64,
-}
-
-impl std::fmt::Debug for RunWriter<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunWriter")
-            .field("run", &self.run)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<'s> RunWriter<'s> {
-    pub fn run(&self) -> u64 {
-        self.run
-    }
-
-    /// Opens the tables for a batch of decisions.
-    pub fn batch(&self) -> Result<RunBatch<'_>> {
-        let error = |e: redb::TableError| self.state.error(e);
-        Ok(RunBatch {
-            kept: self.txn.open_table(KEPT).map_err(error)?,
-            manifest: self.txn.open_table(MANIFEST).map_err(error)?,
-            bands: self.txn.open_table(NEAR_BANDS).map_err(error)?,
-            signatures: self.txn.open_table(SIGNATURES).map_err(error)?,
-            run: self.run,
-            path: &self.state.path,
-            failure: None,
-        })
-    }
-
-    /// Commits what the run did so far with `checkpoint` (the caller's description of where
-    /// it stands), and goes on in a new transaction. A killed run resumes from the last one.
-    pub fn checkpoint(self, checkpoint: &str) -> Result<RunWriter<'s>> {
-        let state = self.state;
-        let run = self.run;
-        {
-            let mut table = self
-                .txn
-                .open_table(IN_PROGRESS)
-                .map_err(|e| state.error(e))?;
-            table.insert(run, checkpoint).map_err(|e| state.error(e))?;
-        }
-        self.txn.commit().map_err(|e| state.error(e))?;
-        let txn = state.db.begin_write().map_err(|e| state.error(e))?;
-        Ok(RunWriter { state, txn, run })
-    }
-
-    /// Keeps the run's boilerplate lines, so that later nights remove them too.
-    pub fn remember_boilerplate(&self, table: &crate::dedup::boilerplate::Table) -> Result<()> {
-        let mut stored = self
-            .txn
-            .open_table(BOILERPLATE)
-            .map_err(|e| self.state.error(e))?;
-        for (site, line, count) in table.lines() {
-            stored
-                .insert((site.as_str(), line.as_str()), *count)
-                .map_err(|e| self.state.error(e))?;
-        }
-        Ok(())
-    }
-
-    /// Makes the run durable: its kept hashes, its manifest entries, and its record.
-    pub fn commit(self, record: &RunRecord) -> Result<()> {
-        let error = |e: &dyn std::fmt::Display| self.state.error(e);
-        {
-            let mut runs = self.txn.open_table(RUNS).map_err(|e| error(&e))?;
-            let json = serde_json::to_string(record).map_err(|e| error(&e))?;
-            runs.insert(self.run, json.as_str())
-                .map_err(|e| error(&e))?;
-            let mut meta = self.txn.open_table(META).map_err(|e| error(&e))?;
-            meta.insert("next_run", self.run + 1)
-                .map_err(|e| error(&e))?;
-            let mut in_progress = self.txn.open_table(IN_PROGRESS).map_err(|e| error(&e))?;
-            in_progress.remove(self.run).map_err(|e| error(&e))?;
-        }
-        self.txn.commit().map_err(|e| error(&e))
-    }
-}
-
-/// The state's tables for one batch: dedup against every earlier run and this one, and the
-/// manifest entries of the files read.
-pub struct RunBatch<'t> {
-    kept: redb::Table<'t, &'static [u8], (u64, u64)>,
-    manifest: redb::Table<'t, &'static str, (u64, i128, u128, u64)>,
-    bands: redb::Table<'t, u64, u64>,
-    signatures: redb::Table<'t, u64, &'static [u8]>,
-    run: u64,
-    path: &'t Path,
-    /// The first database error; the index trait cannot return one, so it is held until the
-    /// batch is absorbed and fails the run there.
-    failure: Option<String>,
-}
-
-/// The value, or `None` with the first error kept in `failure` (the run fails with it when the
-/// batch ends).
-fn ok_or_note<T>(result: Result<T, redb::StorageError>, failure: &mut Option<String>) -> Option<T> {
-    match result {
-        Ok(value) => Some(value),
-        Err(e) => {
-            failure.get_or_insert(e.to_string());
-            None
-        }
-    }
-}
-
-impl RunBatch<'_> {
-    /// Records that `source` was read as `stamp` in this run.
-    pub fn record_file(&mut self, source: &str, stamp: FileStamp) {
-        let value = (stamp.size, stamp.modified_ns, stamp.content, self.run);
-        let done = self.manifest.insert(source, value).map(drop);
-        ok_or_note(done, &mut self.failure);
-    }
-
-    /// The kept record with this content, in any run.
-    pub fn get(&mut self, content: &ContentHash) -> Option<RecordId> {
-        let found = self.kept.get(&content[..]).map(|v| v.map(|v| v.value().0));
-        ok_or_note(found, &mut self.failure).flatten().map(RecordId)
-    }
-
-    /// Records `content` as standing for the kept record `id`.
-    pub fn insert(&mut self, content: &ContentHash, id: RecordId) {
-        let done = self.kept.insert(&content[..], (id.0, self.run)).map(drop);
-        ok_or_note(done, &mut self.failure);
-    }
-
-    /// Like [`crate::dedup::near::MemoryNear::find`], against every run.
-    pub fn find_near(&mut self, plan: &NearPlan, signature: &[u32]) -> Option<(RecordId, f64)> {
-        let mut best: Option<(RecordId, f64)> = None;
-        for key in near::band_keys(plan, signature) {
-            let candidate = self.bands.get(key).map(|v| v.map(|v| v.value()));
-            let Some(candidate) = ok_or_note(candidate, &mut self.failure).flatten() else {
-                continue;
-            };
-            let theirs = self.signatures.get(candidate).map(|v| {
-                v.map(|bytes| {
-                    bytes
-                        .value()
-                        .chunks_exact(4)
-                        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                        .collect::<Vec<u32>>()
-                })
-            });
-            let Some(theirs) = ok_or_note(theirs, &mut self.failure).flatten() else {
-                continue;
-            };
-            if theirs.len() != signature.len() {
-                continue;
-            }
-            let similar = near::similarity(signature, &theirs);
-            if similar >= plan.threshold && best.is_none_or(|(_, s)| similar > s) {
-                best = Some((RecordId(candidate), similar));
-            }
-        }
-        best
-    }
-
-    /// Remembers a kept article's signature for later near-duplicate lookups; a band already
-    /// taken keeps pointing at the earlier article.
-    pub fn insert_near(&mut self, plan: &NearPlan, id: RecordId, signature: &[u32]) {
-        for key in near::band_keys(plan, signature) {
-            let taken = self.bands.get(key).map(|v| v.is_some());
-            if ok_or_note(taken, &mut self.failure) == Some(false) {
-                let done = self.bands.insert(key, id.0).map(drop);
-                ok_or_note(done, &mut self.failure);
-            }
-        }
-        let bytes: Vec<u8> = signature.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let done = self.signatures.insert(id.0, bytes.as_slice()).map(drop);
-        ok_or_note(done, &mut self.failure);
-    }
-
-    /// Ends the batch; fails with the first database error it met.
-    pub fn finish(self) -> Result<()> {
-        match self.failure {
+    /// Fails if a lookup met a damaged file.
+    pub fn check(&self) -> Result<()> {
+        match self.damage.get() {
             None => Ok(()),
-            Some(message) => Err(Error::State {
-                path: self.path.to_path_buf(),
-                message,
-            }),
+            Some(message) => Err(damaged(&self.path, message.clone())),
         }
-    }
-}
-
-impl crate::dedup::KeptIndex for RunBatch<'_> {
-    fn exact(&mut self, content: &ContentHash) -> Option<RecordId> {
-        self.get(content)
-    }
-
-    fn insert_exact(&mut self, content: &ContentHash, id: RecordId) {
-        self.insert(content, id);
-    }
-
-    fn near(&mut self, plan: &NearPlan, signature: &[u32]) -> Option<(RecordId, f64)> {
-        self.find_near(plan, signature)
-    }
-
-    fn insert_near(&mut self, plan: &NearPlan, id: RecordId, signature: &[u32]) {
-        RunBatch::insert_near(self, plan, id, signature);
-    }
-}
-
-impl std::fmt::Debug for RunBatch<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunBatch")
-            .field("run", &self.run)
-            .field("path", &self.path)
-            .finish_non_exhaustive()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Tests of the nightly state: runs, manifests, kept hashes, near bands and the layout check.
 
 use super::*;
+use crate::dedup::RecordId;
 
 fn record(run: u64) -> RunRecord {
     RunRecord {
@@ -122,4 +123,26 @@ fn a_touched_file_with_the_same_bytes_is_the_same_file() {
         content: 0,
         ..known
     }));
+}
+
+#[test]
+fn a_state_open_elsewhere_is_refused_as_busy_even_before_it_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.redb");
+    let first = State::open(&path).unwrap();
+    assert!(matches!(State::open(&path), Err(Error::Busy { .. })));
+    drop(first);
+    State::open(&path).unwrap();
+}
+
+#[test]
+fn an_empty_state_file_is_damage_not_a_new_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.redb");
+    std::fs::write(&path, b"").unwrap();
+    assert!(matches!(
+        State::open(&path),
+        Err(Error::StateDamaged { .. })
+    ));
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
 }

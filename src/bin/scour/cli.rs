@@ -83,6 +83,21 @@ pub enum StateCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check the state's integrity: redb's check of every page (on a copy, so the state itself
+    /// is never changed), then a read of every table. Exit code 1 if it is damaged.
+    Check {
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Put back the newest backup ([state] backups = N), or --from FILE, after checking it.
+    /// The file it replaces is kept beside it as <state>.damaged-<seconds>.
+    Restore {
+        #[command(flatten)]
+        state: StateArgs,
+        /// The backup to restore [default: the newest <state>.run-NNNNNN.backup].
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
+    },
     /// Forget a run: its articles and files, so the next run reads those files again. Its
     /// output directory is left alone.
     Forget {

@@ -9,10 +9,12 @@ mod slurm;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 use clap::Parser;
 use scour::config::{self, LoadedConfig, Overrides, plan};
+use signal_hook::consts::{SIGINT, SIGTERM};
 
 use crate::cli::{Cli, Command, ConfigArgs, RunArgs, SlurmCommand, StateCommand};
 use scour::state::State;
@@ -22,15 +24,55 @@ use scour::state::State;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The signal that cancelled the run (0: none).
+static SIGNAL: AtomicUsize = AtomicUsize::new(0);
+
 fn main() -> ExitCode {
+    quiet_state_damage_panics();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::from(exit_code::SUCCESS),
         Err(error) => {
+            if let Some(stopped @ scour::Error::Cancelled { .. }) =
+                error.downcast_ref::<scour::Error>()
+            {
+                let signal = SIGNAL.load(Ordering::SeqCst) as i32;
+                let name = if signal == SIGTERM {
+                    "SIGTERM"
+                } else {
+                    "SIGINT"
+                };
+                eprintln!("scour: {name} received: {stopped}");
+                return ExitCode::from(exit_code::for_signal(signal));
+            }
             eprintln!("scour: error: {error:#}");
             exit_code::for_error(&error)
         }
     }
+}
+
+/// A damaged state makes redb panic; the library catches it and returns an error that says
+/// what to do, so the default hook's message about redb's internals is left out.
+fn quiet_state_damage_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !scour::state::catching_damage() {
+            default(info);
+        }
+    }));
+}
+
+/// SIGINT and SIGTERM set the run's cancellation flag: it stops at the next batch, cleans up
+/// and says how to go on. A second signal ends the process at once (the default action), for
+/// an operator who will not wait; that is as safe as `kill -9`.
+fn watch_signals(cancel: &scour::cancel::Cancel) -> anyhow::Result<()> {
+    let flag = cancel.flag();
+    for signal in [SIGINT, SIGTERM] {
+        signal_hook::flag::register_conditional_default(signal, flag.clone())?;
+        signal_hook::flag::register(signal, flag.clone())?;
+        signal_hook::flag::register_usize(signal, &SIGNAL, signal as usize)?;
+    }
+    Ok(())
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -61,6 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 return Ok(());
             }
+            watch_signals(&plan.cancel)?;
             let reporter = progress::TerminalReporter::new(plan.progress);
             let summary = scour::run(&plan, &reporter)
                 .with_context(|| format!("run into {} failed", plan.output_dir.display()))?;
@@ -75,6 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .or_else(|| env_number("SLURM_ARRAY_TASK_COUNT"))
                 .context("finalize needs --shard-count")?;
             let plan = build_plan(args.run)?;
+            watch_signals(&plan.cancel)?;
             let summary = scour::run::shard::finalize(&plan, &shards, count)
                 .with_context(|| format!("finalize into {} failed", plan.output_dir.display()))?;
             eprint!("{}", progress::summary_text(&summary));
@@ -143,7 +187,10 @@ fn env_number(name: &str) -> Option<usize> {
 
 fn state_command(command: StateCommand) -> anyhow::Result<()> {
     let args = match &command {
-        StateCommand::Stats { state, .. } | StateCommand::Forget { state, .. } => state,
+        StateCommand::Stats { state, .. }
+        | StateCommand::Check { state }
+        | StateCommand::Restore { state, .. }
+        | StateCommand::Forget { state, .. } => state,
     };
     let loaded = load_config(&args.config)?;
     let Some(path) = &plan::state_path(loaded.as_ref(), args.state.as_deref()) else {
@@ -156,11 +203,46 @@ fn state_command(command: StateCommand) -> anyhow::Result<()> {
             }
         ])));
     };
+    if let StateCommand::Restore { from, .. } = &command {
+        let restored = scour::state::restore(path, from.as_deref())?;
+        let run = restored
+            .last_run
+            .map_or("no run yet".into(), scour::state::run_name);
+        println!(
+            "restored {} from {} (its last run: {run})",
+            path.display(),
+            restored.from.display()
+        );
+        if let Some(aside) = restored.set_aside {
+            println!("  the file it replaced is kept as {}", aside.display());
+        }
+        println!(
+            "  runs after {run} are unknown to it: the next run reads their files again and \
+             delivers their articles again; move their output directories away first"
+        );
+        return Ok(());
+    }
     if !path.exists() {
         anyhow::bail!("state {} does not exist", path.display());
     }
+    if let StateCommand::Check { .. } = &command {
+        let report = scour::state::check(path)?;
+        println!(
+            "state {} is sound: {} runs (last: {}), {} kept articles, {} input files, {:.1} MB",
+            report.path,
+            report.runs,
+            report
+                .last_run
+                .map_or("none".into(), scour::state::run_name),
+            report.kept_articles,
+            report.manifest_files,
+            report.file_bytes as f64 / 1e6
+        );
+        return Ok(());
+    }
     let state = State::open(path)?;
     match command {
+        StateCommand::Check { .. } | StateCommand::Restore { .. } => unreachable!("handled above"),
         StateCommand::Stats { json, .. } => {
             let stats = state.stats()?;
             if json {

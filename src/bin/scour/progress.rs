@@ -141,6 +141,9 @@ pub fn summary_text(summary: &RunSummary) -> String {
             state.files_unchanged,
             state.kept_new
         ));
+        if let Some(backup) = &state.backup {
+            text.push_str(&format!("  state backup: {backup}\n"));
+        }
     }
     if let Some(report) = summary.outputs.get("report.json") {
         text.push_str(&format!("  report: {report}\n"));
