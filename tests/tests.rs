@@ -16,6 +16,8 @@ mod nights;
 mod pages;
 mod samples;
 mod shards;
+mod text;
+mod textgen;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -21,8 +21,9 @@ pub struct UnwrapStage;
 
 /// Wrapped text has lines no longer than this; longer lines mean one paragraph per line.
 const MAX_WRAP_WIDTH: usize = 100;
-/// Narrower "wrapping" is more likely a poem, a list or an address.
-const MIN_WRAP_WIDTH: usize = 40;
+/// Narrower "wrapping" is more likely a poem, a list or an address. (Wire stories wrapped at
+/// 40 columns have lines of 36 and more.)
+const MIN_WRAP_WIDTH: usize = 34;
 /// Line breaks inside sentences a wrapped text has at least.
 const MIN_WRAPPED_BREAKS: usize = 2;
 
@@ -71,7 +72,10 @@ enum Break {
 }
 
 fn classify_break(before: &str, after: &str, base_indent: usize) -> Break {
-    if indent(after) > base_indent || starts_list_item(after) {
+    // A list item follows a lead-in or another item; after a line that stops mid-sentence,
+    // `- April 26, 2016 - they …` or `2016. So …` is a wrapped line that starts like one.
+    let list_item = starts_list_item(after) && (starts_list_item(before) || ends_sentence(before));
+    if indent(after) > base_indent || list_item {
         Break::Paragraph
     } else if before.trim() == after.trim() {
         Break::Repeat
@@ -179,7 +183,8 @@ fn starts_list_item(line: &str) -> bool {
     line.starts_with("- ")
         || line.starts_with("* ")
         || line.starts_with("• ")
-        || (digits > 0 && (line[digits..].starts_with(". ") || line[digits..].starts_with(") ")))
+        || ((1..=3).contains(&digits)
+            && (line[digits..].starts_with(". ") || line[digits..].starts_with(") ")))
 }
 
 fn ends_sentence(line: &str) -> bool {
@@ -227,8 +232,12 @@ fn unwrap(text: &str, width: usize) -> (String, u64) {
                 match join {
                     Some(true) => {
                         joined += 1;
-                        // `Kim Jong-` + `un`: a hyphen at the break belongs to the word.
-                        let hyphenated = prev.trim_end().ends_with('-')
+                        // `Kim Jong-` + `un`: a hyphen at the break belongs to the word (but
+                        // `growth -` + `with` is a dash between words).
+                        let hyphenated = prev
+                            .trim_end()
+                            .strip_suffix('-')
+                            .is_some_and(|word| word.ends_with(char::is_alphanumeric))
                             && content.starts_with(|c: char| c.is_lowercase());
                         if !hyphenated {
                             out.push(' ');
