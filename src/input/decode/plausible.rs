@@ -34,7 +34,7 @@ pub(super) fn prefer_plausible(body: &[u8], guess: &'static Encoding) -> &'stati
 /// The sum, over the non-ASCII characters of `body` read as `encoding`, of how plausible each
 /// is between its neighbours.
 fn plausibility(encoding: &'static Encoding, body: &[u8]) -> i64 {
-    let (text, _) = encoding.decode_without_bom_handling(&body[..]);
+    let (text, _) = encoding.decode_without_bom_handling(body);
     let chars: Vec<char> = text.chars().collect();
     let mut score = 0;
     for (i, &c) in chars.iter().enumerate() {
@@ -53,25 +53,15 @@ fn char_score(c: char, before: Option<char>, after: Option<char>) -> i64 {
     let letter = |n: Option<char>| n.is_some_and(char::is_alphabetic);
     match c {
         // A currency sign stands by its amount.
-        '£' | '€' | '¥' | '¢' | '¤' => {
-            if digit(after) || digit(before) {
-                2
-            } else {
-                0
-            }
-        }
+        '£' | '€' | '¥' | '¢' | '¤' if digit(after) || digit(before) => 2,
+        '£' | '€' | '¥' | '¢' | '¤' => 0,
         '\u{2018}' | '\u{2019}' | '\u{201c}' | '\u{201d}' | '\u{201a}' | '\u{201e}' | '«' | '»'
         | '\u{2013}' | '\u{2014}' | '\u{2026}' | '\u{2022}' | '\u{a0}' | '°' | '©' | '®'
         | '\u{2122}' | '§' | '·' => 1,
         c if c.is_control() || c == '\u{fffd}' => -4,
         // A letter belongs inside a word; one between a space and a digit is a misreading.
-        c if c.is_alphabetic() => {
-            if letter(before) || letter(after) {
-                2
-            } else {
-                -2
-            }
-        }
+        c if c.is_alphabetic() && (letter(before) || letter(after)) => 2,
+        c if c.is_alphabetic() => -2,
         _ => 0,
     }
 }
