@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::textgen::{Story, stories};
+use crate::util::jsonl;
 
 /// Stories per run: 200 wire, 200 web.
 const STORIES: usize = 400;
@@ -274,4 +275,71 @@ fn a_custom_header_pattern_without_the_pattern_preset_is_a_config_error() {
     dir.file("a.txt", "# Heading\nBody.");
     let out = dir.run("out", &["--config", "good.toml"]);
     assert_eq!(out.clean[0]["title"], "Heading");
+}
+
+/// The samples of the plain-text rules, all in the title-line layout.
+const TITLE_LINE_SAMPLES: [&str; 5] = [
+    "web/2016/cycle-lanes.txt",
+    "web/2016/dividends.txt",
+    "web/2016/profits.txt",
+    "wire/1987/cocoa-review.txt",
+    "wire/1987/dockside-fire.txt",
+];
+
+fn run_samples(dir: &Dir, config: &str) -> Outputs {
+    let samples = repo().join("samples");
+    let roots = format!("[input]\nroots = [{:?}]\n\n", samples.to_str().unwrap());
+    dir.config("samples.toml", &format!("{roots}{config}"));
+    let output = dir
+        .scour()
+        .args([
+            "run",
+            "--config",
+            "samples.toml",
+            "--output",
+            "out",
+            "--no-progress",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Outputs::read(&dir.path().join("out"))
+}
+
+#[test]
+fn the_auto_preset_on_the_samples_finds_the_title_lines_and_changes_nothing_else() {
+    let dir = Dir::new();
+    let out = run_samples(&dir, "[header]\npreset = \"auto\"\n");
+    let golden = jsonl(&std::fs::read(repo().join("tests/golden/samples/clean.jsonl")).unwrap());
+    assert_eq!(out.clean.len(), golden.len());
+    for (record, golden) in out.clean.iter().zip(&golden) {
+        let source = golden["source"].as_str().unwrap();
+        if TITLE_LINE_SAMPLES.contains(&source) {
+            let (title, text) = golden["text"].as_str().unwrap().split_once("\n\n").unwrap();
+            assert_eq!(record["title"], title, "{source}");
+            assert_eq!(record["text"], text, "{source}");
+        } else {
+            assert_eq!(record, golden, "{source}");
+        }
+    }
+}
+
+#[test]
+fn extract_mode_keeps_the_body_of_the_sample_saved_as_one_block() {
+    let dir = Dir::new();
+    let out = run_samples(&dir, "[captions]\nmode = \"extract\"\n");
+    let record = out.clean("web/2016/cycle-lanes.txt");
+    assert_eq!(record["captions"], serde_json::json!([]));
+    assert_eq!(
+        record["text"]
+            .as_str()
+            .unwrap()
+            .matches("Continue reading the main story")
+            .count(),
+        2
+    );
 }
