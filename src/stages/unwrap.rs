@@ -24,6 +24,10 @@ const MAX_WRAP_WIDTH: usize = 100;
 /// Narrower "wrapping" is more likely a poem, a list or an address. (Wire stories wrapped at
 /// 40 columns have lines of 36 and more.)
 const MIN_WRAP_WIDTH: usize = 34;
+/// Words after which a hyphen ending the line before is suspended (`fiber- and protein-rich`,
+/// `Wachstums- und Entwicklungstreiber`), not the middle of a hyphenated word.
+const SUSPENDING_CONJUNCTIONS: [&str; 9] =
+    ["and", "or", "nor", "to", "und", "oder", "bis", "et", "ou"];
 /// Line breaks inside sentences a wrapped text has at least.
 const MIN_WRAPPED_BREAKS: usize = 2;
 
@@ -233,12 +237,17 @@ fn unwrap(text: &str, width: usize) -> (String, u64) {
                     Some(true) => {
                         joined += 1;
                         // `Kim Jong-` + `un`: a hyphen at the break belongs to the word (but
-                        // `growth -` + `with` is a dash between words).
+                        // `growth -` + `with` is a dash between words, and `fiber-` + `and
+                        // protein-rich` a suspended hyphen before a conjunction).
                         let hyphenated = prev
                             .trim_end()
                             .strip_suffix('-')
                             .is_some_and(|word| word.ends_with(char::is_alphanumeric))
-                            && content.starts_with(|c: char| c.is_lowercase());
+                            && content.starts_with(|c: char| c.is_lowercase())
+                            && !content
+                                .split_whitespace()
+                                .next()
+                                .is_some_and(|word| SUSPENDING_CONJUNCTIONS.contains(&word));
                         if !hyphenated {
                             out.push(' ');
                         }
@@ -375,6 +384,23 @@ mln against 5.81 at the same stage last year.
                     They discussed trade, security and the coming summit.\n\
                     A joint statement is expected to follow on Tuesday.";
         assert_eq!(run(text), text);
+    }
+
+    #[test]
+    fn a_suspended_hyphen_before_a_conjunction_keeps_its_space() {
+        let text = "Eating a breakfast rich in fiber- and protein-rich foods keeps you\n\
+                    satisfied, and a sleek redesign of the compact sedan will pull in\n\
+                    buyers of Kim Jong-\nun's country, the analysts said on Monday.";
+        assert_eq!(
+            run(text),
+            "Eating a breakfast rich in fiber- and protein-rich foods keeps you satisfied, and a \
+             sleek redesign of the compact sedan will pull in buyers of Kim Jong-un's country, the \
+             analysts said on Monday."
+        );
+        let suspended = "The study looked at fiber-rich foods and at high fiber-\n\
+                         and protein-rich breakfasts over the course of a whole year,\n\
+                         the researchers said in a statement released on Monday.";
+        assert!(run(suspended).contains("fiber- and protein-rich"));
     }
 
     #[test]
