@@ -17,6 +17,8 @@ mod nights;
 mod pages;
 mod samples;
 mod shards;
+mod text;
+mod textgen;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

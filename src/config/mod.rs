@@ -22,7 +22,7 @@ use crate::error::{ConfigProblem, ConfigProblems, Error};
 
 pub use crate::output::OutputCompression;
 pub use crate::stages::captions::{CaptionMode, RawCaptions};
-pub use crate::stages::header::DEFAULT_HEADER_PATTERN;
+pub use crate::stages::header::{DEFAULT_HEADER_PATTERN, HeaderPreset};
 pub use plan::{Overrides, Plan};
 
 /// The whole file. Every section may be omitted.
@@ -147,7 +147,10 @@ impl Default for RawClean {
 pub struct RawHeader {
     /// Read title and date from the first line of text files.
     pub enabled: bool,
-    /// A regular expression for the first line with named groups `title` and/or `date`.
+    /// The layout of that first line: `seed`, `title-line`, `pattern`, `auto` or `none`.
+    pub preset: HeaderPreset,
+    /// With `preset = "pattern"`: a regular expression for the first line with named groups
+    /// `title` and/or `date`.
     pub pattern: String,
 }
 
@@ -155,6 +158,7 @@ impl Default for RawHeader {
     fn default() -> Self {
         RawHeader {
             enabled: true,
+            preset: HeaderPreset::Seed,
             pattern: DEFAULT_HEADER_PATTERN.to_string(),
         }
     }

@@ -142,7 +142,7 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
         decode_entities: raw.clean.decode_entities,
     };
     let header = if raw.header.enabled {
-        match HeaderStage::new(&raw.header.pattern, markup.clone()) {
+        match HeaderStage::new(raw.header.preset, &raw.header.pattern, markup.clone()) {
             Ok(stage) => Some(stage),
             Err(message) => {
                 problems.push(problem("header.pattern", message));

@@ -2,9 +2,12 @@
 //! `&amp;quot;` that scraped dumps are full of.
 //!
 //! The table is html5ever's own (all 2,231 HTML names, via `markup5ever`), so a text file and an
-//! HTML page decode the same reference to the same character. A reference that would decode to
-//! nothing sensible (`&#0;`, a surrogate, an unknown name) is left as written: it is content, and
-//! turning it into U+FFFD would silently lose it.
+//! HTML page decode the same reference to the same character. A reference to a control character
+//! (`&#3;`, which ends every story of a 1980s newswire dump, `&#127;`, `&#5;`, an unmapped C1
+//! `&#129;`) decodes to nothing: controls carry no text, and the raw ones are dropped by the
+//! whitespace stage too, so `To&#127;&#127;day's` reads `Today's`. A reference that names no
+//! character (a surrogate, an unknown name, a value past U+10FFFF) is left as written: it is
+//! content, and turning it into U+FFFD would silently lose it.
 
 use markup5ever::data::{C1_REPLACEMENTS, NAMED_ENTITIES};
 
@@ -28,6 +31,7 @@ pub fn decode_at(text: &str, out: &mut String) -> Option<usize> {
         }
     }
     match decoded {
+        Decoded::Nothing => {}
         Decoded::One(c) => out.push(c),
         Decoded::Two(a, b) => {
             out.push(a);
@@ -39,6 +43,8 @@ pub fn decode_at(text: &str, out: &mut String) -> Option<usize> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Decoded {
+    /// A control character: removed, as raw controls are.
+    Nothing,
     One(char),
     /// A few named references (`&acE;`) stand for two code points.
     Two(char, char),
@@ -89,14 +95,18 @@ fn decode_numeric(body: &str) -> Option<(Decoded, usize)> {
         Some(b) if b.is_ascii_alphanumeric() => return None,
         _ => end,
     };
-    let c = match value {
-        // Browsers read &#128;–&#159; as windows-1252, which is what the author meant.
-        0x80..=0x9F => C1_REPLACEMENTS[(value - 0x80) as usize]?,
-        0x09 | 0x0A | 0x0D => char::from_u32(value)?,
-        0..=0x1F | 0x7F => return None,
-        _ => char::from_u32(value)?,
+    let decoded = match value {
+        // Browsers read &#128;–&#159; as windows-1252, which is what the author meant; the five
+        // values windows-1252 leaves unmapped are C1 controls.
+        0x80..=0x9F => match C1_REPLACEMENTS[(value - 0x80) as usize] {
+            Some(c) => Decoded::One(c),
+            None => Decoded::Nothing,
+        },
+        0x09 | 0x0A | 0x0D => Decoded::One(char::from_u32(value)?),
+        0..=0x1F | 0x7F => Decoded::Nothing,
+        _ => Decoded::One(char::from_u32(value)?),
     };
-    Some((Decoded::One(c), consumed))
+    Some((decoded, consumed))
 }
 
 #[cfg(test)]
@@ -135,7 +145,6 @@ mod tests {
         assert_eq!(decode("& b"), None);
         assert_eq!(decode("&T"), None);
         assert_eq!(decode("&bogus;"), None);
-        assert_eq!(decode("&#0;"), None);
         assert_eq!(decode("&#xD800;"), None);
         assert_eq!(decode("&#99999999999;"), None);
         assert_eq!(decode("&#12a"), None);
@@ -146,7 +155,24 @@ mod tests {
     #[test]
     fn c1_numeric_references_are_read_as_windows_1252() {
         assert_eq!(decode("&#146;"), Some(("\u{2019}".into(), 6)));
-        assert_eq!(decode("&#129;"), None);
+    }
+
+    #[test]
+    fn control_character_references_decode_to_nothing() {
+        for (reference, len) in [
+            ("&#3;", 4),
+            ("&#0;", 4),
+            ("&#5;", 4),
+            ("&#30;", 5),
+            ("&#127;", 6),
+            ("&#x7F;", 6),
+            ("&#129;", 6),
+            ("&#x9d;", 6),
+            ("&amp;#3;", 8),
+        ] {
+            assert_eq!(decode(reference), Some((String::new(), len)), "{reference}");
+        }
+        assert_eq!(decode("&#9;"), Some(("\t".into(), 4)));
     }
 
     #[test]

@@ -2,10 +2,16 @@
 //!
 //! The seed's scraper writes `'TITLE'` + no-break spaces + `DATE: 2024-10-05 15:02:17` as its first
 //! line. That line is metadata, not article text: it is moved into `title` and `date`, which is
-//! also what lets a re-scrape that differs only in its header date hash the same. The pattern is
-//! configurable (`[header] pattern`) for other scrapers' formats.
+//! also what lets a re-scrape that differs only in its header date hash the same. Other dumps put
+//! the title alone on the first line with a blank line after it (newswire collections, web news
+//! saved as text). `[header] preset` names the layout: the seed's (the default), a title line, a
+//! custom regular expression, none, or `auto`, which recognises the seed's header or a title line
+//! per file — and takes a first line for a title only when it reads as one (short, no sentence
+//! punctuation at its end, not indented), so an article whose first paragraph happens to be short
+//! keeps it as text.
 
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 
 use super::markup::MarkupStage;
 use super::whitespace;
@@ -15,9 +21,30 @@ use crate::article::{Article, CleanStats, InputFormat};
 /// `'TITLE'` + spaces / no-break spaces + `DATE: YYYY-MM-DD HH:MM:SS`.
 pub const DEFAULT_HEADER_PATTERN: &str = r"^'(?P<title>.+?)'[\s\x{a0}]+DATE:\s*(?P<date>\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?)\s*$";
 
+/// Where a text file keeps its title (and date): `[header] preset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeaderPreset {
+    /// The seed's scraper: `'TITLE'  DATE: YYYY-MM-DD HH:MM:SS` on the first line.
+    Seed,
+    /// The title alone on the first line, then a blank line.
+    TitleLine,
+    /// The regular expression in `[header] pattern`.
+    Pattern,
+    /// Per file: the seed's header, else a first line that reads as a title followed by a blank
+    /// line.
+    Auto,
+    /// No header: the first line is text.
+    None,
+}
+
+/// A first line longer than this is a paragraph, not a title (`auto` only).
+const MAX_AUTO_TITLE_CHARS: usize = 200;
+
 /// Configuration of the header stage (`[header]`).
 #[derive(Debug, Clone)]
 pub struct HeaderStage {
+    preset: HeaderPreset,
     pattern: Regex,
     /// The pattern is the default one, which [`match_default`] matches without the regex.
     default_pattern: bool,
@@ -26,8 +53,21 @@ pub struct HeaderStage {
 }
 
 impl HeaderStage {
-    /// Compiles the header pattern; it must name a `title` or a `date` group.
-    pub fn new(pattern: &str, markup: MarkupStage) -> Result<HeaderStage, String> {
+    /// The stage for `preset`; `pattern` is read only by [`HeaderPreset::Pattern`] (the seed's
+    /// preset and `auto` use [`DEFAULT_HEADER_PATTERN`]). It must name a `title` or a `date`
+    /// group.
+    pub fn new(
+        preset: HeaderPreset,
+        pattern: &str,
+        markup: MarkupStage,
+    ) -> Result<HeaderStage, String> {
+        let pattern = match preset {
+            HeaderPreset::Pattern => pattern,
+            _ if pattern != DEFAULT_HEADER_PATTERN => {
+                return Err("a custom pattern is read only with preset = \"pattern\"".into());
+            }
+            _ => DEFAULT_HEADER_PATTERN,
+        };
         let pattern =
             Regex::new(pattern).map_err(|e| format!("not a valid regular expression: {e}"))?;
         let names: Vec<&str> = pattern.capture_names().flatten().collect();
@@ -38,6 +78,7 @@ impl HeaderStage {
         }
         let default_pattern = pattern.as_str() == DEFAULT_HEADER_PATTERN;
         Ok(HeaderStage {
+            preset,
             pattern,
             default_pattern,
             markup,
@@ -49,6 +90,46 @@ impl HeaderStage {
     }
 
     pub fn apply(&self, article: &mut Article) {
+        match self.preset {
+            HeaderPreset::Seed | HeaderPreset::Pattern => {
+                self.apply_pattern(article);
+            }
+            HeaderPreset::TitleLine => self.apply_title_line(article, false),
+            HeaderPreset::Auto => {
+                if !self.apply_pattern(article) {
+                    self.apply_title_line(article, true);
+                }
+            }
+            HeaderPreset::None => {}
+        }
+    }
+
+    /// The first line as a title, when a blank line and more text follow it; with `judge`, only
+    /// if it also reads as a title.
+    fn apply_title_line(&self, article: &mut Article, judge: bool) {
+        let text = &article.text;
+        let start = text.len() - text.trim_start_matches(['\n', '\r']).len();
+        let Some(end) = text[start..].find('\n').map(|i| start + i) else {
+            return;
+        };
+        let line = &text[start..end];
+        let rest = &text[end + 1..];
+        let blank_then_text = rest
+            .split_once('\n')
+            .is_some_and(|(blank, after)| blank.trim().is_empty() && !after.trim().is_empty());
+        if line.trim().is_empty() || !blank_then_text || (judge && !reads_as_title(line)) {
+            return;
+        }
+        let title = clean_title(line, &self.markup, &mut article.stats);
+        if title.is_none() {
+            return;
+        }
+        article.title = title;
+        article.text.drain(..end);
+    }
+
+    /// The configured pattern on the first line; whether it matched.
+    fn apply_pattern(&self, article: &mut Article) -> bool {
         let text = &article.text;
         let start = text.len() - text.trim_start().len();
         let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
@@ -59,10 +140,10 @@ impl HeaderStage {
         };
         let (title, date) = match fast {
             DefaultMatch::Header { title, date } => (Some(title), Some(date)),
-            DefaultMatch::NoHeader => return,
+            DefaultMatch::NoHeader => return false,
             DefaultMatch::Unsure => {
                 let Some(captures) = self.pattern.captures(line) else {
-                    return;
+                    return false;
                 };
                 let group = |name| captures.name(name).map(|m| m.as_str());
                 (group("title"), group("date"))
@@ -75,7 +156,24 @@ impl HeaderStage {
             article.date = normalize_date(date);
         }
         article.text.drain(..end);
+        true
     }
+}
+
+/// Whether a first line reads as a title rather than a short first paragraph: not indented (an
+/// indent opens a wire paragraph), at most 200 characters and two words or more, not a byline,
+/// and not ending like a sentence or a lead-in (`.`, `,`, `;`, `:`) unless it is all capitals,
+/// as wire headlines are (`U.S. TO BUY STAKE IN ACME CORP.`).
+fn reads_as_title(line: &str) -> bool {
+    let trimmed = line.trim();
+    if line.starts_with([' ', '\t']) || trimmed.chars().count() > MAX_AUTO_TITLE_CHARS {
+        return false;
+    }
+    if trimmed.split_whitespace().nth(1).is_none() || trimmed.starts_with("By ") {
+        return false;
+    }
+    let capitals_only = !trimmed.chars().any(char::is_lowercase);
+    capitals_only || !trimmed.ends_with(['.', ',', ';', ':'])
 }
 
 /// What [`match_default`] made of a line.
@@ -223,15 +321,85 @@ pub fn normalize_date(text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn markup() -> MarkupStage {
+        MarkupStage {
+            strip_tags: true,
+            decode_entities: true,
+        }
+    }
+
     fn stage() -> HeaderStage {
-        HeaderStage::new(
-            DEFAULT_HEADER_PATTERN,
-            MarkupStage {
-                strip_tags: true,
-                decode_entities: true,
-            },
-        )
-        .unwrap()
+        preset(HeaderPreset::Seed)
+    }
+
+    fn preset(preset: HeaderPreset) -> HeaderStage {
+        HeaderStage::new(preset, DEFAULT_HEADER_PATTERN, markup()).unwrap()
+    }
+
+    fn title_and_text(stage: &HeaderStage, text: &str) -> (Option<String>, String) {
+        let mut article = Article::new(InputFormat::Text, text.into());
+        stage.apply(&mut article);
+        (article.title, article.text)
+    }
+
+    #[test]
+    fn the_title_line_preset_takes_a_first_line_followed_by_a_blank_line() {
+        let stage = preset(HeaderPreset::TitleLine);
+        assert_eq!(
+            title_and_text(
+                &stage,
+                "BAHIA COCOA REVIEW\n\n    SALVADOR, Feb 26 - Showers."
+            ),
+            (
+                Some("BAHIA COCOA REVIEW".into()),
+                "\n\n    SALVADOR, Feb 26 - Showers.".into()
+            )
+        );
+        // No blank line after it, or nothing after that: no title.
+        for text in ["One line\nand the next.", "Only a title\n\n", "Just text."] {
+            assert_eq!(title_and_text(&stage, text), (None, text.into()));
+        }
+    }
+
+    #[test]
+    fn auto_recognises_each_layout_and_invents_no_titles() {
+        let auto = preset(HeaderPreset::Auto);
+        let seed_line = "'Samsung shares rise'\u{a0}\u{a0}DATE: 2024-10-05 15:02:17\n\nBody.";
+        let mut article = Article::new(InputFormat::Text, seed_line.into());
+        auto.apply(&mut article);
+        assert_eq!(article.title.as_deref(), Some("Samsung shares rise"));
+        assert_eq!(article.date.as_deref(), Some("2024-10-05T15:02:17"));
+        for (text, title) in [
+            (
+                "Tesco profits rise 5%\n\nThe retailer said.",
+                Some("Tesco profits rise 5%"),
+            ),
+            (
+                "U.S. TO BUY STAKE IN ACME CORP.\n\nBody.",
+                Some("U.S. TO BUY STAKE IN ACME CORP."),
+            ),
+            ("Is this the end?\n\nBody.", Some("Is this the end?")),
+            // Short first paragraphs, bylines, wire paragraphs: not titles.
+            ("Police are investigating.\n\nThe fire began at dawn.", None),
+            ("By John Smith\n\nThe fire began at dawn.", None),
+            ("    SALVADOR, Feb 26 - Showers\n\ncontinued.", None),
+            ("Updated:\n\nThe fire began at dawn.", None),
+        ] {
+            assert_eq!(title_and_text(&auto, text).0.as_deref(), title, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_custom_pattern_needs_the_pattern_preset() {
+        assert!(HeaderStage::new(HeaderPreset::Seed, "^(?P<title>.+)$", markup()).is_err());
+        let stage = HeaderStage::new(HeaderPreset::Pattern, "^# (?P<title>.+)$", markup()).unwrap();
+        assert_eq!(
+            title_and_text(&stage, "# Heading\nBody").0.as_deref(),
+            Some("Heading")
+        );
+        let none = preset(HeaderPreset::None);
+        let text = "'T'  DATE: 2024-10-05 15:02:17\nBody";
+        assert_eq!(title_and_text(&none, text), (None, text.into()));
     }
 
     #[test]
@@ -370,12 +538,8 @@ mod tests {
 
     #[test]
     fn patterns_must_name_a_group() {
-        let markup = MarkupStage {
-            strip_tags: true,
-            decode_entities: true,
-        };
-        assert!(HeaderStage::new("^(.*)$", markup.clone()).is_err());
-        assert!(HeaderStage::new("(", markup).is_err());
+        assert!(HeaderStage::new(HeaderPreset::Pattern, "^(.*)$", markup()).is_err());
+        assert!(HeaderStage::new(HeaderPreset::Pattern, "(", markup()).is_err());
     }
 
     #[test]

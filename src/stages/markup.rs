@@ -394,6 +394,14 @@ mod tests {
     }
 
     #[test]
+    fn control_references_vanish_and_a_del_inside_a_word_joins_it() {
+        assert_eq!(
+            clean("To&#127;&#127;day's arre&#127;st, ho&#5;me&#30;s.\n Reuter\n&#3;"),
+            "Today's arrest, homes.\n Reuter\n"
+        );
+    }
+
+    #[test]
     fn switches_turn_each_half_off() {
         let tags_only = MarkupStage {
             strip_tags: true,

@@ -294,7 +294,7 @@ fn detect_legacy_encoding(body: &[u8]) -> &'static Encoding {
     // ISO-2022-JP is 7-bit and so valid UTF-8; it can never reach this point.
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
     detector.feed(body, true);
-    detector.guess(None, Utf8Detection::Allow)
+    plausible::prefer_plausible(body, detector.guess(None, Utf8Detection::Allow))
 }
 
 /// Decodes with no U+FFFD substitution; on failure returns the offset of the first malformed
@@ -465,6 +465,8 @@ fn find_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         .windows(needle.len())
         .position(|window| window.eq_ignore_ascii_case(needle))
 }
+
+mod plausible;
 
 #[cfg(test)]
 mod tests;

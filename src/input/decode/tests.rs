@@ -326,3 +326,15 @@ fn never_panics_or_invents_replacement_characters() {
         }
     }
 }
+
+#[test]
+fn ascii_text_with_one_pound_sign_reads_as_windows_1252() {
+    // Regression (a 2016 web dump): chardetng alone says windows-1250, which reads "Ł15.8m".
+    let bytes =
+        b"Tesco profits\r\n\r\nThe retailer said on Tuesday that profits rose to \xa315.8m in the \
+        first half, helped by lower costs and a stronger showing from its online business.\r\n"
+            .to_vec();
+    let decoded = decode(bytes, None).unwrap();
+    assert_eq!(decoded.encoding, "windows-1252");
+    assert!(decoded.text.contains("£15.8m"), "{}", decoded.text);
+}
