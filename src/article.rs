@@ -92,35 +92,22 @@ impl Article {
     }
 }
 
-/// A kept article: one line of `clean.jsonl`.
+/// A kept article: one line of `clean.jsonl`. Its JSON is [`CLEAN_SCHEMA`], field by field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CleanRecord<'a> {
-    /// Stable and unique: derived from the source and the content hash.
     pub id: &'a str,
-    /// Path relative to its input root, `/`-separated.
     pub source: &'a str,
     pub title: Option<&'a str>,
     pub date: Option<&'a str>,
     pub text: &'a str,
     pub captions: &'a [String],
-    /// Lower-case hex SHA-256 of the UTF-8 bytes of `text`.
     pub sha256: &'a str,
     pub format: InputFormat,
-    /// The encoding the bytes were in (`UTF-8`, `EUC-KR`, …).
     pub encoding: &'a str,
-    /// The page's address, when the input says (a dump's `url` field, a WARC target URI, a
-    /// page's canonical link). Absent, like the fields below, when unknown.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<&'a str>,
-    /// The language a page declares (`<html lang>`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub site_name: Option<&'a str>,
-    /// When the page was fetched, as the archive says (`WARC-Date`, ISO 8601 UTC).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub crawl_date: Option<&'a str>,
 }
 
@@ -128,42 +115,7 @@ impl CleanRecord<'_> {
     /// Appends the record as one JSON object — byte for byte what serde_json writes for it, but
     /// with the fast string writer, as this is the bulk of a run's output.
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"id\":");
-        json::write_str(out, self.id);
-        out.extend_from_slice(b",\"source\":");
-        json::write_str(out, self.source);
-        out.extend_from_slice(b",\"title\":");
-        json::write_opt_str(out, self.title);
-        out.extend_from_slice(b",\"date\":");
-        json::write_opt_str(out, self.date);
-        out.extend_from_slice(b",\"text\":");
-        json::write_str(out, self.text);
-        out.extend_from_slice(b",\"captions\":[");
-        for (i, caption) in self.captions.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            json::write_str(out, caption);
-        }
-        out.extend_from_slice(b"],\"sha256\":");
-        json::write_str(out, self.sha256);
-        out.extend_from_slice(b",\"format\":");
-        json::write_str(out, self.format.code());
-        out.extend_from_slice(b",\"encoding\":");
-        json::write_str(out, self.encoding);
-        for (name, value) in [
-            (&b",\"url\":"[..], self.url),
-            (&b",\"author\":"[..], self.author),
-            (&b",\"language\":"[..], self.language),
-            (&b",\"site_name\":"[..], self.site_name),
-            (&b",\"crawl_date\":"[..], self.crawl_date),
-        ] {
-            if let Some(value) = value {
-                out.extend_from_slice(name);
-                json::write_str(out, value);
-            }
-        }
-        out.push(b'}');
+        write_fields(out, CLEAN_SCHEMA.iter().map(|f| (f.name, (f.get)(self))));
     }
 }
 
@@ -185,9 +137,27 @@ pub struct DuplicateRecord<'a> {
     pub duplicate_of: &'a str,
     pub sha256: &'a str,
     pub kind: DuplicateKind,
-    /// For `near`: the estimated Jaccard similarity of the two texts' shingles, 3 decimals.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f64>,
+}
+
+impl DuplicateRecord<'_> {
+    /// Appends the record as one JSON object: [`DUPLICATE_SCHEMA`], field by field.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        write_fields(
+            out,
+            DUPLICATE_SCHEMA.iter().map(|f| (f.name, (f.get)(self))),
+        );
+    }
+}
+
+impl DuplicateKind {
+    /// The value written to `kind`.
+    pub fn code(self) -> &'static str {
+        match self {
+            DuplicateKind::Exact => "exact",
+            DuplicateKind::Near => "near",
+        }
+    }
 }
 
 /// Why an input produced no record. The codes are stable: scripts filter on them.
@@ -270,6 +240,323 @@ pub struct RejectRecord<'a> {
     pub detail: &'a str,
 }
 
+impl RejectRecord<'_> {
+    /// Appends the record as one JSON object: [`REJECT_SCHEMA`], field by field.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        write_fields(out, REJECT_SCHEMA.iter().map(|f| (f.name, (f.get)(self))));
+    }
+}
+
+/// The type of an output field: one JSON type, the same in every record, with `null` for
+/// unknown where [`Field::nullable`]. It gives the dataset card's feature type and the DuckDB
+/// column type, so the card can never disagree with the records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// A JSON string.
+    String,
+    /// A JSON list of strings, `[]` when there are none (never `null`).
+    StringList,
+    /// A JSON number with a fraction.
+    Float64,
+    /// A JSON integer.
+    Int64,
+}
+
+impl FieldType {
+    /// The type as the JSON it is written as, for the README's table.
+    pub fn json(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::StringList => "list of strings",
+            FieldType::Float64 => "number",
+            FieldType::Int64 => "integer",
+        }
+    }
+
+    /// The column type DuckDB's `read_json(columns = {...})` is given.
+    pub fn duckdb(self) -> &'static str {
+        match self {
+            FieldType::String => "VARCHAR",
+            FieldType::StringList => "VARCHAR[]",
+            FieldType::Float64 => "DOUBLE",
+            FieldType::Int64 => "BIGINT",
+        }
+    }
+}
+
+/// A field's value in one record, as [`write_fields`] writes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
+    Str(&'a str),
+    OptStr(Option<&'a str>),
+    StrList(&'a [String]),
+    OptF64(Option<f64>),
+    U64(u64),
+}
+
+/// One field of an output file: its name, its type and where a record keeps its value.
+#[derive(Debug, Clone, Copy)]
+pub struct Field<G> {
+    pub name: &'static str,
+    pub ty: FieldType,
+    /// `null` when unknown (the field is still there).
+    pub nullable: bool,
+    /// What the field holds, for the README and the dataset card.
+    pub about: &'static str,
+    pub get: G,
+}
+
+type CleanGetter = for<'r> fn(&'r CleanRecord<'r>) -> Value<'r>;
+type DuplicateGetter = for<'r> fn(&'r DuplicateRecord<'r>) -> Value<'r>;
+type RejectGetter = for<'r> fn(&'r RejectRecord<'r>) -> Value<'r>;
+
+const fn field<G>(
+    name: &'static str,
+    ty: FieldType,
+    nullable: bool,
+    about: &'static str,
+    get: G,
+) -> Field<G> {
+    Field {
+        name,
+        ty,
+        nullable,
+        about,
+        get,
+    }
+}
+
+use FieldType::{Float64, String as Text, StringList};
+
+/// `clean.jsonl`, in the order written. Adding a field is one line here (and the field on
+/// [`CleanRecord`]); the writer, the card and the README's table follow.
+pub const CLEAN_SCHEMA: &[Field<CleanGetter>] = &[
+    field(
+        "id",
+        Text,
+        false,
+        "Stable and unique: derived from the source and the content hash.",
+        |r| Value::Str(r.id),
+    ),
+    field(
+        "source",
+        Text,
+        false,
+        "Path relative to its input root, `/`-separated (`dump.jsonl#12` for a dump's record).",
+        |r| Value::Str(r.source),
+    ),
+    field("title", Text, true, "The headline, when found.", |r| {
+        Value::OptStr(r.title)
+    }),
+    field(
+        "date",
+        Text,
+        true,
+        "Publication date, RFC 3339 (`2024-11-01T19:20:00+09:00`, `Z` for UTC; no offset when the source gives none).",
+        |r| Value::OptStr(r.date),
+    ),
+    field(
+        "text",
+        Text,
+        false,
+        "The cleaned text: paragraphs separated by a blank line.",
+        |r| Value::Str(r.text),
+    ),
+    field(
+        "captions",
+        StringList,
+        false,
+        "Distinct photo captions in order of first appearance; `[]` when none.",
+        |r| Value::StrList(r.captions),
+    ),
+    field(
+        "sha256",
+        Text,
+        false,
+        "Lower-case hex SHA-256 of the UTF-8 bytes of `text`.",
+        |r| Value::Str(r.sha256),
+    ),
+    field(
+        "format",
+        Text,
+        false,
+        "`text` or `html`: what the input looked like.",
+        |r| Value::Str(r.format.code()),
+    ),
+    field(
+        "encoding",
+        Text,
+        false,
+        "The encoding the bytes were in (`UTF-8`, `EUC-KR`, ...).",
+        |r| Value::Str(r.encoding),
+    ),
+    field(
+        "url",
+        Text,
+        true,
+        "The page's address (a dump's `url`, a WARC target URI, a canonical link).",
+        |r| Value::OptStr(r.url),
+    ),
+    field(
+        "author",
+        Text,
+        true,
+        "The author a page or dump declares.",
+        |r| Value::OptStr(r.author),
+    ),
+    field(
+        "language",
+        Text,
+        true,
+        "The language a page declares (`<html lang>`).",
+        |r| Value::OptStr(r.language),
+    ),
+    field(
+        "site_name",
+        Text,
+        true,
+        "The site a page declares (`og:site_name`).",
+        |r| Value::OptStr(r.site_name),
+    ),
+    field(
+        "crawl_date",
+        Text,
+        true,
+        "When the page was fetched (`WARC-Date`), RFC 3339 UTC.",
+        |r| Value::OptStr(r.crawl_date),
+    ),
+];
+
+/// `duplicates.jsonl`, in the order written.
+pub const DUPLICATE_SCHEMA: &[Field<DuplicateGetter>] = &[
+    field(
+        "source",
+        Text,
+        false,
+        "The dropped input, as `source` in `clean.jsonl`.",
+        |r| Value::Str(r.source),
+    ),
+    field(
+        "duplicate_of",
+        Text,
+        false,
+        "The `id` of the kept record in `clean.jsonl`.",
+        |r| Value::Str(r.duplicate_of),
+    ),
+    field(
+        "sha256",
+        Text,
+        false,
+        "SHA-256 of the dropped input's cleaned text.",
+        |r| Value::Str(r.sha256),
+    ),
+    field(
+        "kind",
+        Text,
+        false,
+        "`exact` (same text) or `near` (similar enough, `dedup.near`).",
+        |r| Value::Str(r.kind.code()),
+    ),
+    field(
+        "similarity",
+        Float64,
+        true,
+        "For `near`: the estimated Jaccard similarity, 3 decimals; `null` for `exact`.",
+        |r| Value::OptF64(r.similarity),
+    ),
+];
+
+/// `rejects.jsonl`, in the order written.
+pub const REJECT_SCHEMA: &[Field<RejectGetter>] = &[
+    field(
+        "source",
+        Text,
+        false,
+        "The input that produced no record.",
+        |r| Value::Str(r.source),
+    ),
+    field(
+        "reason",
+        Text,
+        false,
+        "A stable code: `empty`, `binary`, `no_text`, `corrupt`, ... (README).",
+        |r| Value::Str(r.reason.code()),
+    ),
+    field(
+        "detail",
+        Text,
+        false,
+        "What exactly was wrong, for a person.",
+        |r| Value::Str(r.detail),
+    ),
+];
+
+/// A file's schema without its getters: what the card and the README describe.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub ty: FieldType,
+    pub nullable: bool,
+    pub about: &'static str,
+}
+
+/// The columns of one of the three files, by its stem (`clean`, `duplicates`, `rejects`).
+pub fn columns(stem: &str) -> Vec<Column> {
+    fn strip<G>(fields: &[Field<G>]) -> Vec<Column> {
+        fields
+            .iter()
+            .map(|f| Column {
+                name: f.name,
+                ty: f.ty,
+                nullable: f.nullable,
+                about: f.about,
+            })
+            .collect()
+    }
+    match stem {
+        "clean" => strip(CLEAN_SCHEMA),
+        "duplicates" => strip(DUPLICATE_SCHEMA),
+        _ => strip(REJECT_SCHEMA),
+    }
+}
+
+/// Writes one JSON object with every field, in order: serde_json's bytes, faster.
+fn write_fields<'r>(out: &mut Vec<u8>, fields: impl Iterator<Item = (&'static str, Value<'r>)>) {
+    out.push(b'{');
+    for (i, (name, value)) in fields.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json::write_str(out, name);
+        out.push(b':');
+        match value {
+            Value::Str(text) => json::write_str(out, text),
+            Value::OptStr(text) => json::write_opt_str(out, text),
+            Value::StrList(list) => {
+                out.push(b'[');
+                for (i, item) in list.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    json::write_str(out, item);
+                }
+                out.push(b']');
+            }
+            Value::OptF64(None) => out.extend_from_slice(b"null"),
+            Value::OptF64(Some(number)) => {
+                // serde_json's own number format (ryu), so the bytes match what it writes.
+                out.extend_from_slice(
+                    serde_json::Number::from_f64(number)
+                        .map_or_else(|| "null".to_string(), |n| n.to_string())
+                        .as_bytes(),
+                );
+            }
+            Value::U64(number) => out.extend_from_slice(number.to_string().as_bytes()),
+        }
+    }
+    out.push(b'}');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +587,75 @@ mod tests {
                 String::from_utf8(fast).unwrap(),
                 serde_json::to_string(&record).unwrap()
             );
+        }
+    }
+
+    #[test]
+    fn duplicate_and_reject_json_is_what_serde_writes() {
+        for similarity in [None, Some(0.857), Some(1.0)] {
+            let record = DuplicateRecord {
+                source: "a.txt",
+                duplicate_of: "0123",
+                sha256: "ff",
+                kind: DuplicateKind::Near,
+                similarity,
+            };
+            let mut fast = Vec::new();
+            record.write_json(&mut fast);
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                serde_json::to_string(&record).unwrap()
+            );
+        }
+        let record = RejectRecord {
+            source: "b\"c",
+            reason: RejectReason::NoText,
+            detail: "nothing left",
+        };
+        let mut fast = Vec::new();
+        record.write_json(&mut fast);
+        assert_eq!(
+            String::from_utf8(fast).unwrap(),
+            serde_json::to_string(&record).unwrap()
+        );
+    }
+
+    #[test]
+    fn every_field_is_in_every_record_with_one_type() {
+        let record = CleanRecord {
+            id: "i",
+            source: "s",
+            title: None,
+            date: None,
+            text: "t",
+            captions: &[],
+            sha256: "h",
+            format: InputFormat::Text,
+            encoding: "UTF-8",
+            url: None,
+            author: None,
+            language: None,
+            site_name: None,
+            crawl_date: None,
+        };
+        let mut line = Vec::new();
+        record.write_json(&mut line);
+        let value: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        let object = value.as_object().unwrap();
+        assert_eq!(object.len(), CLEAN_SCHEMA.len());
+        let text = String::from_utf8(line.clone()).unwrap();
+        let positions: Vec<usize> = CLEAN_SCHEMA
+            .iter()
+            .map(|f| text.find(&format!("\"{}\":", f.name)).unwrap())
+            .collect();
+        assert!(positions.is_sorted(), "fields in schema order");
+        for field in CLEAN_SCHEMA {
+            let value = &object[field.name];
+            match field.ty {
+                FieldType::StringList => assert_eq!(value, &serde_json::json!([])),
+                _ if field.nullable => assert!(value.is_null(), "{}", field.name),
+                _ => assert!(value.is_string(), "{}", field.name),
+            }
         }
     }
 
