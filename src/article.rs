@@ -45,7 +45,7 @@ pub enum InputFormat {
 pub struct Article {
     pub format: InputFormat,
     pub title: Option<String>,
-    /// ISO 8601 `YYYY-MM-DDTHH:MM:SS`, once the header or page stage has found and normalised it.
+    /// RFC 3339 (offset kept when the source gave one), once a stage has found and normalised it.
     pub date: Option<String>,
     pub text: String,
     /// Distinct captions in order of first appearance.
@@ -60,6 +60,8 @@ pub struct Article {
     pub site_name: Option<String>,
     /// When the page was fetched (a WARC record's `WARC-Date`).
     pub crawl_date: Option<String>,
+    /// A date the input gave that could not be read for sure, for `report.json`'s examples.
+    pub unparsed_date: Option<String>,
     pub stats: CleanStats,
 }
 
@@ -87,6 +89,7 @@ impl Article {
             language: None,
             site_name: None,
             crawl_date: None,
+            unparsed_date: None,
             stats: CleanStats::default(),
         }
     }

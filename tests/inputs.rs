@@ -192,7 +192,7 @@ fn json_dumps_give_one_record_per_line_plain_gzipped_or_zstd() {
 
     let first = out.clean("crawl/items.jsonl#1");
     assert_eq!(first["title"], "First & best");
-    assert_eq!(first["date"], "2024-03-01T08:00:00");
+    assert_eq!(first["date"], "2024-03-01T08:00:00Z");
     assert_eq!(first["url"], "https://example.com/a");
     assert_eq!(first["text"], "The first story.\nSecond line.");
     let page = out.clean("crawl/items.jsonl#3");

@@ -16,6 +16,7 @@ mod near;
 mod nights;
 mod pages;
 mod samples;
+mod schema;
 mod shards;
 mod text;
 mod textgen;

@@ -132,6 +132,9 @@ pub(crate) fn write_batch(
                         summary.cleaning.add(&cleaned.article.stats);
                         summary.bytes.text_out += cleaned.article.text.len() as u64;
                         let article = &cleaned.article;
+                        if let Some(written) = &article.unparsed_date {
+                            summary.unparsed_dates.note(written);
+                        }
                         let record = CleanRecord {
                             id: &id.to_string(),
                             source: &cleaned.source,
