@@ -420,7 +420,12 @@ fn warc_bodies_in_deflate_brotli_and_x_gzip_are_read_as_the_server_meant() {
         )
         .into_bytes();
         block.extend_from_slice(&body);
-        warc.extend(warc_record("response", "https://n.example/cafe", id, &block));
+        warc.extend(warc_record(
+            "response",
+            "https://n.example/cafe",
+            id,
+            &block,
+        ));
     }
     dir_with_warc(&warc, |out| {
         assert_eq!(out.rejects.len(), 0, "{:?}", out.rejects);

@@ -7,6 +7,7 @@ mod util;
 mod accounting;
 mod boilerplate;
 mod cli;
+mod conventions;
 mod dedup;
 mod faults;
 mod house;
