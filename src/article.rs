@@ -338,17 +338,17 @@ pub const CLEAN_SCHEMA: &[Field<CleanGetter>] = &[
         "id",
         Text,
         false,
-        "Stable and unique: derived from the source and the content hash.",
+        "16 hex digits from SHA-256 over source and content: stable across runs and unique.",
         |r| Value::Str(r.id),
     ),
     field(
         "source",
         Text,
         false,
-        "Path relative to its input root, `/`-separated (`dump.jsonl#12` for a dump's record).",
+        "The path relative to its input root, `/`-separated (prefixed by the root's name with several roots); `path#N` for record N of a dump or archive.",
         |r| Value::Str(r.source),
     ),
-    field("title", Text, true, "The headline, when found.", |r| {
+    field("title", Text, true, "From the header line, the page's metadata or a dump's field.", |r| {
         Value::OptStr(r.title)
     }),
     field(
