@@ -39,6 +39,9 @@ fn feature(ty: FieldType) -> (&'static str, &'static str) {
     match ty {
         FieldType::String => ("dtype", "string"),
         FieldType::StringList => ("list", "string"),
+        // pyarrow's JSON reader parses RFC 3339 strings into instants itself, whatever the card
+        // says; an Arrow timestamp has one zone per column, so the declared type is UTC.
+        FieldType::Timestamp => ("dtype", "timestamp[s, tz=UTC]"),
         FieldType::Float64 => ("dtype", "float64"),
         FieldType::Int64 => ("dtype", "int64"),
     }
@@ -56,8 +59,9 @@ pub fn duckdb_query(files: &[String], columns: &[Column]) -> String {
         .iter()
         .map(|c| format!("{}: '{}'", c.name, c.ty.duckdb()))
         .collect();
+    // Dates without an offset are read as UTC, as `datasets` reads them.
     format!(
-        "SELECT * FROM read_json([{}], format = 'newline_delimited', columns = {{{}}});",
+        "SET TimeZone = 'UTC'; SELECT * FROM read_json([{}], format = 'newline_delimited', columns = {{{}}});",
         files.join(", "),
         columns.join(", ")
     )
@@ -156,15 +160,17 @@ fn write_text(
     card.push_str(
         "```\n\n\
          ## Dates\n\n\
-         `date` and `crawl_date` are RFC 3339 strings: `2024-11-01T19:20:00+09:00` keeps the \
-         offset the source gave, `Z` is UTC, and a date whose source gave no offset has none. \
-         They are declared `string`, not `timestamp`, because an Arrow timestamp column has one \
-         time zone for all its rows: a mix of offsets, or of dates with and without one, could \
-         only load by dropping what the source said. A string loads the same in `datasets`, \
-         pyarrow, DuckDB and pandas, and converts in one call where an instant is wanted: \
-         `date::TIMESTAMPTZ` in DuckDB, `pd.to_datetime(df.date, utc=True, format=\"ISO8601\")` \
-         in pandas. A date scour could not read is `null` (never a guess); `report.json` counts \
-         them under `unparsed_dates`.\n\n\
+         In the files, `date` and `crawl_date` are RFC 3339 strings: `2024-11-01T19:20:00+09:00` \
+         keeps the offset the source gave, `Z` is UTC, and a date whose source gave no offset \
+         has none. Every one has whole seconds and a year from 1 to 9999, the form pyarrow's \
+         JSON reader, Python's `datetime`, DuckDB and pandas all parse, so the declared type \
+         `timestamp[s, tz=UTC]` loads everywhere: pyarrow turns such strings into instants \
+         itself (whatever a card declares), and an Arrow timestamp column has one time zone \
+         for all its rows, so it is UTC. A date with an offset becomes its exact instant; one \
+         without is read as UTC (DuckDB's query sets `TimeZone = 'UTC'` to read it the same). \
+         pandas keeps the strings as written: `pd.to_datetime(df.date, utc=True, \
+         format=\"ISO8601\")` gives the same instants. A date scour could not read is `null` \
+         (never a guess); `report.json` counts them under `unparsed_dates`.\n\n\
          ## Fields\n",
     );
     for config in configs {
@@ -236,8 +242,10 @@ mod tests {
     #[test]
     fn the_duckdb_query_names_every_column_with_its_type() {
         let query = duckdb_query(&["clean.jsonl".into()], &article::columns("clean"));
-        assert!(query.starts_with("SELECT * FROM read_json(['clean.jsonl'], "));
+        assert!(
+            query.starts_with("SET TimeZone = 'UTC'; SELECT * FROM read_json(['clean.jsonl'], ")
+        );
         assert!(query.contains("captions: 'VARCHAR[]'"));
-        assert!(query.contains("date: 'VARCHAR'"));
+        assert!(query.contains("date: 'TIMESTAMPTZ'"));
     }
 }

@@ -80,10 +80,7 @@ pub fn from_epoch(number: i64) -> Option<String> {
     } else {
         Timestamp::from_second(number).ok()?
     };
-    Some(with_offset(
-        Offset::UTC.to_datetime(timestamp),
-        Some(Offset::UTC),
-    ))
+    with_offset(Offset::UTC.to_datetime(timestamp), Some(Offset::UTC))
 }
 
 /// `60` in a seconds field: a leap second, which most parsers downstream refuse.
@@ -124,26 +121,28 @@ fn iso(text: &str) -> Option<String> {
         Some(PiecesOffset::Zulu) => Some(Offset::UTC),
         Some(other) => Some(other.to_numeric_offset()),
     };
-    Some(with_offset(datetime, offset))
+    with_offset(datetime, offset)
 }
 
 fn rfc2822(text: &str) -> Option<String> {
     let zoned = rfc2822::parse(text).ok()?;
-    Some(with_offset(zoned.datetime(), Some(zoned.offset())))
+    with_offset(zoned.datetime(), Some(zoned.offset()))
 }
 
 fn named_month(text: &str) -> Option<String> {
     NAMED_MONTH_FORMS.iter().find_map(|form| {
         let date = strtime::parse(form, text).ok()?.to_date().ok()?;
-        Some(with_offset(
-            date.to_datetime(jiff::civil::Time::midnight()),
-            None,
-        ))
+        with_offset(date.to_datetime(jiff::civil::Time::midnight()), None)
     })
 }
 
 /// `YYYY-MM-DDTHH:MM:SS`, then `Z` for UTC, `±HH:MM` for another offset, nothing for none.
-fn with_offset(datetime: DateTime, offset: Option<Offset>) -> String {
+/// Years outside 1 to 9999 (which jiff allows) are `None`: Python's `datetime` and pyarrow
+/// cannot hold them.
+fn with_offset(datetime: DateTime, offset: Option<Offset>) -> Option<String> {
+    if !(1..=9999).contains(&datetime.year()) {
+        return None;
+    }
     let mut out = datetime.strftime(CIVIL).to_string();
     match offset {
         None => {}
@@ -155,7 +154,7 @@ fn with_offset(datetime: DateTime, offset: Option<Offset>) -> String {
             out.push_str(&format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60));
         }
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -216,6 +215,8 @@ mod tests {
             "yesterday",
             "",
             "2024-11-06T10:00:00[Asia/Seoul]",
+            "0000-01-01",
+            "-000001-01-01",
         ] {
             assert_eq!(n(text), None, "{text}");
         }
