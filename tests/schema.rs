@@ -107,3 +107,60 @@ fn dates_keep_their_offset_and_unreadable_ones_are_null_and_counted() {
         .collect();
     assert!(examples.contains(&"2016-12-31T23:59:60Z"), "{examples:?}");
 }
+
+#[test]
+fn the_dataset_card_lists_every_part_and_is_the_same_for_any_thread_count() {
+    let dir = Dir::new();
+    for n in 0..7 {
+        dir.file(
+            &format!("{n}.txt"),
+            format!("Story number {n} with a few words."),
+        );
+    }
+    dir.config(
+        "rotate.toml",
+        "[output]\nmax_records_per_file = 3\ncompression = \"zstd\"\n",
+    );
+    let cards: Vec<String> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            let out = format!("out-{threads}");
+            let output = dir.run_raw(&out, &["--config", "rotate.toml", "-j", threads]);
+            assert!(output.status.success(), "{output:?}");
+            std::fs::read_to_string(dir.path().join(&out).join("README.md")).unwrap()
+        })
+        .collect();
+    assert_eq!(
+        cards[0], cards[1],
+        "the card is byte-identical for any thread count"
+    );
+    let card = &cards[0];
+    for part in [
+        "clean-00000.jsonl.zst",
+        "clean-00001.jsonl.zst",
+        "clean-00002.jsonl.zst",
+    ] {
+        assert!(card.contains(&format!("    - \"{part}\"\n")), "{card}");
+    }
+    assert!(
+        card.contains("- config_name: clean\n  default: true\n"),
+        "{card}"
+    );
+    assert!(card.contains("  - name: date\n    dtype: timestamp[s, tz=UTC]\n"));
+    assert!(card.contains("7 inputs seen: 7 kept"), "{card}");
+    for field in scour::article::CLEAN_SCHEMA {
+        assert!(
+            card.contains(&format!("| `{}` |", field.name)),
+            "{}",
+            field.name
+        );
+    }
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    for field in scour::article::CLEAN_SCHEMA {
+        assert!(
+            readme.contains(&format!("| `{}` |", field.name)),
+            "README's schema table lacks {}",
+            field.name
+        );
+    }
+}
