@@ -46,7 +46,10 @@ pub fn http_payload(message: &[u8], limit: u64) -> Result<Payload, (RejectReason
     let status = response.code.unwrap_or(0);
     if !(200..300).contains(&status) {
         let reason = response.reason.unwrap_or("");
-        return Err(not_article(format!("HTTP status {status} {reason}")));
+        let version = response.version.unwrap_or(1);
+        return Err(not_article(format!(
+            "HTTP status {status}: HTTP/1.{version} {status} {reason}"
+        )));
     }
     let header = |name: &str| {
         let values: Vec<String> = response

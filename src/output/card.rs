@@ -152,7 +152,7 @@ fn write_text(
         let files: Vec<String> = config.files.iter().map(|f| format!("{f:?}")).collect();
         let _ = writeln!(
             card,
-            "clean = pd.concat([pd.read_json(f, lines=True, dtype=False, convert_dates=False) \
+            "clean = pd.concat([pd.read_json(f, lines=True, dtype=False) \
              for f in [{}]], ignore_index=True)",
             files.join(", ")
         );

@@ -253,7 +253,7 @@ class Loading(unittest.TestCase):
             files = [out / f for f in card_files(meta, "clean")]
             with self.subTest(output=name):
                 clean = pd.concat(
-                    [pd.read_json(f, lines=True, dtype=False, convert_dates=False) for f in files],
+                    [pd.read_json(f, lines=True, dtype=False) for f in files],
                     ignore_index=True,
                 )
                 self.assertEqual(len(clean), report["counts"]["kept"])
