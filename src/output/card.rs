@@ -180,7 +180,10 @@ fn write_text(
             config.stem
         );
         for column in article::columns(config.stem) {
-            let (_, feature) = feature(column.ty);
+            let feature = match feature(column.ty) {
+                ("dtype", value) => value.to_string(),
+                (key, value) => format!("{key}: {value}"),
+            };
             let _ = writeln!(
                 card,
                 "| `{}` | {} (`{}`) | {} | {} |",
