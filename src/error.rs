@@ -11,7 +11,7 @@ use std::path::PathBuf;
 /// One problem found in a configuration file, located for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigProblem {
-    /// The file the problem is in, or `None` for problems with command-line values.
+    /// The file the problem is in, or `None` for command-line values and built-in defaults.
     pub file: Option<PathBuf>,
     /// 1-based line and column, when the problem points at a place in the file.
     pub line_col: Option<(usize, usize)>,
@@ -25,7 +25,8 @@ impl fmt::Display for ConfigProblem {
         match (&self.file, self.line_col) {
             (Some(file), Some((line, col))) => write!(f, "{}:{line}:{col}: ", file.display())?,
             (Some(file), None) => write!(f, "{}: ", file.display())?,
-            (None, _) => write!(f, "command line: ")?,
+            // Not in a file: the message says where the value came from.
+            (None, _) => {}
         }
         if let Some(key) = &self.key {
             write!(f, "`{key}`: ")?;
@@ -56,12 +57,16 @@ impl fmt::Display for ConfigProblems {
 impl std::error::Error for ConfigProblems {}
 
 /// Why a run could not be done. Per-article problems are never errors: they are rejects.
+///
+/// A variant with a `source` leaves it out of its message: the source is the next link of the
+/// chain, which `{:#}` (the binary's way to print) adds once. Both would print the OS error
+/// twice ("File exists (os error 17): File exists (os error 17)").
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigProblems),
 
-    #[error("cannot read configuration file {}: {source}", path.display())]
+    #[error("cannot read configuration file {}", path.display())]
     ConfigRead {
         path: PathBuf,
         source: std::io::Error,
@@ -73,13 +78,13 @@ pub enum Error {
     )]
     OutputNotEmpty { path: PathBuf },
 
-    #[error("input root {} cannot be read: {source}", path.display())]
+    #[error("input root {} cannot be read", path.display())]
     InputRoot {
         path: PathBuf,
         source: std::io::Error,
     },
 
-    #[error("cannot write output {}: {source}", path.display())]
+    #[error("cannot write output {}", path.display())]
     Output {
         path: PathBuf,
         source: std::io::Error,

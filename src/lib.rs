@@ -41,6 +41,9 @@ pub mod stages;
 pub mod state;
 pub mod swar;
 
+/// The package version and, when built from a git checkout, the revision (`build.rs`).
+pub const VERSION: &str = env!("SCOUR_VERSION");
+
 pub use config::Plan;
 pub use error::Error;
 pub use report::{NoReport, Reporter, RunSummary};

@@ -108,6 +108,8 @@ pub struct RunSummary {
     /// The nightly state, when the run has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<StateFacts>,
+    /// Dates in kept articles that could not be read (written as `null`).
+    pub unparsed_dates: UnparsedDates,
     pub run: RunFacts,
 }
 
@@ -139,4 +141,23 @@ pub enum StateOutcome {
     /// An earlier attempt had committed but was killed while publishing its files; this
     /// invocation finished publishing them and did nothing else.
     FinishedPublishing,
+}
+
+/// Dates the input gave that scour could not read for sure, so `date` is `null`: how many kept
+/// records that is, and the first few as written, to see what form to teach it.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct UnparsedDates {
+    pub count: u64,
+    pub examples: Vec<String>,
+}
+
+impl UnparsedDates {
+    const EXAMPLES: usize = 5;
+
+    pub fn note(&mut self, written: &str) {
+        self.count += 1;
+        if self.examples.len() < Self::EXAMPLES && !self.examples.iter().any(|e| e == written) {
+            self.examples.push(written.chars().take(80).collect());
+        }
+    }
 }

@@ -203,7 +203,7 @@ fn the_run_summary_goes_to_stderr_and_report_json_has_the_run_facts() {
     let dir = Dir::new();
     dir.file("a.txt", "Text.");
     let output = dir.run_raw("out", &["--threads", "2"]);
-    assert!(String::from_utf8_lossy(&output.stderr).contains("1 inputs -> 1 kept"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("1 input -> 1 kept"));
     let out = Outputs::read(&dir.path().join("out"));
     assert_eq!(out.report["run"]["threads"], 2);
     assert!(out.report["run"]["elapsed_seconds"].as_f64().unwrap() >= 0.0);

@@ -203,7 +203,8 @@ pub(crate) fn crash_fixture_with(args: &[&str]) -> (Dir, Vec<(String, Vec<u8>)>,
     let took = started.elapsed();
     assert_success(&output);
     let reference = directory_contents(&dir.path().join("reference"));
-    assert_eq!(reference.len(), 4);
+    // The three record files, the dataset card and report.json.
+    assert_eq!(reference.len(), 5);
     (dir, reference, took)
 }
 

@@ -18,7 +18,7 @@ fn html_pages_keep_the_article_and_its_figure_captions() {
     let record = out.clean("page.html");
     assert_eq!(record["format"], "html");
     assert_eq!(record["title"], "Lanterns light up Seoul");
-    assert_eq!(record["date"], "2024-11-01T19:20:00");
+    assert_eq!(record["date"], "2024-11-01T19:20:00+09:00");
     assert_eq!(
         record["text"],
         "First paragraph.\n\nLanterns on the stream, Friday. Yonhap\n\nSecond paragraph."

@@ -86,13 +86,30 @@ pub struct Plan {
 pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Plan, ConfigProblems> {
     let mut raw = loaded.map(|l| l.raw.clone()).unwrap_or_default();
     let mut problems = Vec::new();
+    // A value is blamed on where it came from: the command line, the file, or the built-in
+    // default (no file, no flag), which the user never typed.
+    let overridden = |key: &str| match key {
+        "input.roots" => !overrides.inputs.is_empty(),
+        "output.dir" => overrides.output.is_some(),
+        "run.threads" => overrides.threads.is_some(),
+        "output.compression" => overrides.compression.is_some(),
+        "state.path" => overrides.state.is_some(),
+        _ => false,
+    };
     let problem = |key: &str, message: String| match loaded {
-        Some(loaded) => loaded.problem_at(key, message),
-        None => ConfigProblem {
+        Some(loaded) if !overridden(key) => loaded.problem_at(key, message),
+        _ => ConfigProblem {
             file: None,
             line_col: None,
             key: Some(key.to_string()),
-            message,
+            message: if overridden(key) {
+                format!("{message} (given on the command line)")
+            } else {
+                format!(
+                    "{message} (the built-in default: there is no pipeline.toml here; give \
+                     --config FILE or set it on the command line)"
+                )
+            },
         },
     };
     // File values are relative to the file; command-line values to the working directory.

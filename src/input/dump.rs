@@ -174,7 +174,7 @@ fn read_record(value: &Value, fields: &JsonFields) -> Result<RecordFields, Strin
         text: first_string(object, &fields.text),
         html: first_string(object, &fields.html),
         title: first_string(object, &fields.title),
-        date: first_string(object, &fields.date),
+        date: first_date(object, &fields.date),
         url: first_string(object, &fields.url),
     };
     Ok(record)
@@ -185,6 +185,15 @@ fn first_string(object: &Map<String, Value>, names: &[String]) -> Option<String>
     names.iter().find_map(|name| match object.get(name) {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
         _ => None,
+    })
+}
+
+/// The first date field: a string, or an integer (epoch seconds or milliseconds), which
+/// [`crate::stages::date::normalize_field`] reads from its digits.
+fn first_date(object: &Map<String, Value>, names: &[String]) -> Option<String> {
+    names.iter().find_map(|name| match object.get(name) {
+        Some(Value::Number(n)) => n.as_i64().map(|n| n.to_string()),
+        _ => first_string(object, std::slice::from_ref(name)),
     })
 }
 

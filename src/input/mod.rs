@@ -14,6 +14,7 @@ pub mod decompress;
 pub mod discover;
 pub mod dump;
 pub(crate) mod expand;
+pub mod http;
 pub(crate) mod load;
 pub(crate) mod page;
 pub mod warc;

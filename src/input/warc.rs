@@ -9,8 +9,8 @@
 //! every body whole or read header lines without a bound, so a broken or hostile archive could
 //! fill memory; the format is small enough to read here, tested on random and truncated bytes.)
 //!
-//! The HTTP message inside a response is split by [`http_payload`] on a worker thread (status,
-//! headers, chunked transfer and gzip content encoding undone) so that the payload's charset
+//! The HTTP message inside a response is split by [`http_payload`] ([`super::http`]) on a worker
+//! thread (status, headers, chunked transfer and content encodings undone) so that the payload's charset
 //! comes from the server's `Content-Type`, as a browser would take it. Request, metadata and
 //! warcinfo records are not articles and are passed over; a response that is not a successful
 //! text or HTML payload (an image, a 404 page) is a `not_article` reject. A record the reader
@@ -20,7 +20,7 @@
 use std::io::{BufRead, Read};
 
 use super::decode;
-use super::decompress::{self, Compression};
+pub use super::http::{Payload, http_payload};
 use super::load::{decode_failure, normalize_line_endings};
 use super::{ContainerMeta, InputPlan, Pending, page};
 use crate::article::{Article, RejectReason};
@@ -241,104 +241,6 @@ pub fn chunks<R: BufRead>(
 /// All response records of an archive held in memory.
 pub fn responses(bytes: &[u8], limit: u64) -> Vec<Item> {
     Responses::new(bytes, limit).collect()
-}
-
-/// An HTTP response body ready for decoding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Payload {
-    pub body: Vec<u8>,
-    /// The charset the server declared, if any.
-    pub charset: Option<String>,
-    pub html: bool,
-}
-
-/// Splits an HTTP response into its article payload, or says why it is not one.
-pub fn http_payload(message: &[u8], limit: u64) -> Result<Payload, (RejectReason, String)> {
-    let not_article = |detail: String| (RejectReason::NotArticle, detail);
-    let (head_end, body_start) = match memchr::memmem::find(message, b"\r\n\r\n") {
-        Some(at) => (at, at + 4),
-        None => match memchr::memmem::find(message, b"\n\n") {
-            Some(at) => (at, at + 2),
-            None => return Err((RejectReason::Malformed, "HTTP headers never end".into())),
-        },
-    };
-    let head = String::from_utf8_lossy(&message[..head_end]);
-    let mut lines = head.lines();
-    let status_line = lines.next().unwrap_or_default();
-    let status: u16 = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0);
-    if !(200..300).contains(&status) {
-        return Err(not_article(format!("HTTP status {status}: {status_line}")));
-    }
-    let header = |name: &str| {
-        head.lines().skip(1).find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| value.trim().to_string())
-        })
-    };
-    let content_type = header("content-type")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    let html = mime.is_empty() || mime.contains("html");
-    if !(html || mime.starts_with("text/")) {
-        return Err(not_article(format!("payload is {mime}, not text or HTML")));
-    }
-    let charset = content_type
-        .split(';')
-        .filter_map(|p| p.trim().strip_prefix("charset="))
-        .map(|c| c.trim_matches(['"', '\'']).to_string())
-        .next();
-    let mut body = message[body_start..].to_vec();
-    if header("transfer-encoding").is_some_and(|t| t.to_ascii_lowercase().contains("chunked")) {
-        body = dechunk(&body).ok_or_else(|| {
-            (
-                RejectReason::Malformed,
-                "chunked HTTP body is malformed".to_string(),
-            )
-        })?;
-    }
-    if header("content-encoding").is_some_and(|e| e.eq_ignore_ascii_case("gzip")) {
-        body = decompress::decompress(&body, Compression::Gzip, limit).map_err(|e| {
-            (
-                RejectReason::Corrupt,
-                format!("gzip content encoding: {e:?}"),
-            )
-        })?;
-    }
-    Ok(Payload {
-        body,
-        charset,
-        html,
-    })
-}
-
-/// Undoes HTTP/1.1 chunked transfer encoding.
-fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(data.len());
-    loop {
-        let line_end = memchr::memmem::find(data, b"\r\n")?;
-        let size_text = std::str::from_utf8(&data[..line_end]).ok()?;
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        data = &data[line_end + 2..];
-        if size == 0 {
-            return Some(out);
-        }
-        let chunk = data.get(..size)?;
-        out.extend_from_slice(chunk);
-        data = data.get(size..)?;
-        data = data.strip_prefix(b"\r\n").unwrap_or(data);
-    }
 }
 
 /// One item per HTTP response of a WARC archive (or a chunk of one), in record order; the
@@ -591,15 +493,6 @@ pub(crate) mod tests {
         assert_eq!(empty.len(), 1);
         assert!(empty[0].responses.is_empty());
         assert_eq!(empty[0].bytes_in, 3);
-    }
-
-    #[test]
-    fn chunked_bodies_are_joined() {
-        assert_eq!(
-            dechunk(b"4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n").unwrap(),
-            b"Wikipedia"
-        );
-        assert_eq!(dechunk(b"zz\r\n"), None);
     }
 
     #[test]

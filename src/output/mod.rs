@@ -84,7 +84,7 @@ impl Default for OutputFormat {
 
 /// Whether `name` is one of the files a run writes (for `--force` to remove, and nothing else).
 fn is_output_name(name: &str) -> bool {
-    if name == REPORT_FILE {
+    if name == REPORT_FILE || name == card::CARD_FILE {
         return true;
     }
     let Some((stem, rest)) = name.split_once('.') else {
@@ -98,6 +98,7 @@ fn is_output_name(name: &str) -> bool {
         && ["jsonl", "jsonl.zst", "jsonl.gz"].contains(&rest)
 }
 
+pub mod card;
 mod writer;
 pub use writer::{JsonlWriter, WriterMark};
 
@@ -238,17 +239,38 @@ impl Outputs {
 
     /// Publishes the run: data files first, `report.json` last.
     pub fn finish(self, summary: &mut RunSummary) -> Result<()> {
-        self.stage(summary)?.publish()
+        self.stage(summary, &card::Provenance::default())?.publish()
     }
 
-    /// Ends every file and writes `report.json`, all synced, still in the staging directory:
-    /// what is staged is whole, and only needs [`Staged::publish`] to appear.
-    pub fn stage(self, summary: &mut RunSummary) -> Result<Staged> {
+    /// Ends every file and writes the dataset card and `report.json`, all synced, still in the
+    /// staging directory: what is staged is whole, and only needs [`Staged::publish`] to appear.
+    /// The card is staged and published like the records, so a killed publish undoes it too.
+    pub fn stage(self, summary: &mut RunSummary, about: &card::Provenance) -> Result<Staged> {
         summary.bytes.output = self.clean.bytes;
         let mut published = Vec::new();
-        for writer in [self.clean, self.duplicates, self.rejects] {
-            published.extend(writer.finish()?);
+        let mut configs = Vec::new();
+        for (stem, writer) in [
+            (CLEAN, self.clean),
+            (DUPLICATES, self.duplicates),
+            (REJECTS, self.rejects),
+        ] {
+            let parts = writer.finish()?;
+            configs.push(card::ConfigFiles {
+                stem,
+                files: parts.iter().map(|(_, name)| name.clone()).collect(),
+            });
+            published.extend(parts);
         }
+        // Counted as in report.json, which the card's numbers must agree with.
+        let card_path = self.temp_dir.join(card::CARD_FILE);
+        write_synced(
+            &card_path,
+            card::render(about, &configs, summary).as_bytes(),
+        )?;
+        summary.outputs.insert(
+            card::CARD_FILE.to_string(),
+            self.dir.join(card::CARD_FILE).display().to_string(),
+        );
         for (_, name) in &published {
             summary
                 .outputs
@@ -371,7 +393,8 @@ pub fn remove_staging(staging: &Path) -> u64 {
     bytes
 }
 
-/// Moves the staged files in `temp_dir` into `dir`, data files first and `report.json` last,
+/// Moves the staged files in `temp_dir` into `dir`, data files first, then the card, and
+/// `report.json` last,
 /// then removes `temp_dir`. Safe to repeat after a crash part-way: what was moved is no longer
 /// in `temp_dir`, and the rest follows.
 pub fn publish_staged(dir: &Path, temp_dir: &Path) -> Result<()> {
@@ -390,7 +413,8 @@ pub fn publish_staged(dir: &Path, temp_dir: &Path) -> Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(error(temp_dir)(e)),
     }
-    names.sort_by_key(|name| (name == REPORT_FILE, name.clone()));
+    // The records first, then the card that describes them, `report.json` last.
+    names.sort_by_key(|name| (name == REPORT_FILE, name == card::CARD_FILE, name.clone()));
     for (moved, name) in names.into_iter().enumerate() {
         crate::crash::crash_point("publishing");
         if moved == 1 {
@@ -439,7 +463,7 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(names.len(), 4, "no temporary directory is left: {names:?}");
+        assert_eq!(names.len(), 5, "no temporary directory is left: {names:?}");
     }
 
     #[test]

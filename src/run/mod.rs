@@ -246,7 +246,7 @@ pub(crate) fn end_run(
                 }
             })
         }
-        _ => match outputs.stage(summary) {
+        _ => match outputs.stage(summary, &provenance(plan)) {
             // Whole and staged: a failed publish is redone by the next invocation.
             Ok(staged) => staged.publish(),
             Err(e) => Err(give_up(e, None, staging, None)),
@@ -307,6 +307,29 @@ pub(crate) fn thread_pool(plan: &Plan) -> Result<rayon::ThreadPool> {
             threads: plan.threads,
             message: e.to_string(),
         })
+}
+
+/// How the data was made, for the dataset card: the same for any thread count or output
+/// directory, so the card is as reproducible as the records.
+pub(crate) fn provenance(plan: &Plan) -> crate::output::card::Provenance {
+    use sha2::Digest;
+    // Only what decides the records: not the threads, nor where the output or state lives.
+    let mut settings = plan.effective.clone();
+    settings.run = Default::default();
+    settings.state = Default::default();
+    settings.output.dir = String::new();
+    let text = toml::to_string(&settings).unwrap_or_default();
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    crate::output::card::Provenance {
+        scour_version: crate::VERSION.to_string(),
+        config_hash: digest[..8].iter().map(|b| format!("{b:02x}")).collect(),
+        input_roots: plan
+            .input
+            .roots
+            .iter()
+            .map(|root| root.path.display().to_string())
+            .collect(),
+    }
 }
 
 /// The facts of this execution for `report.json`'s `run` section.

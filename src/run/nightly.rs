@@ -139,7 +139,7 @@ pub(crate) fn commit_state_run(
     if let Some(table) = plan.boilerplate_table.get() {
         writer.remember_boilerplate(table)?;
     }
-    let staged = outputs.stage(summary)?;
+    let staged = outputs.stage(summary, &super::provenance(plan))?;
     crash_point("staged");
     writer.commit(&record)?;
     crash_point("committed");

@@ -176,9 +176,17 @@ fn apply_container_meta(plan: &Plan, article: &mut Article, container: Container
             });
         article.title = header::clean_title(&title, &markup, &mut article.stats);
     }
-    if let Some(date) = container.date.as_deref().and_then(header::normalize_date) {
-        article.date = Some(date);
+    if let Some(date) = container.date.as_deref() {
+        // The container's field wins: what the text's header said no longer counts.
+        article.unparsed_date = None;
+        match crate::stages::date::normalize_field(date) {
+            Some(date) => article.date = Some(date),
+            None => article.unparsed_date = Some(date.to_string()),
+        }
     }
+    article.crawl_date = container
+        .crawl_date
+        .as_deref()
+        .and_then(crate::stages::date::normalize);
     article.url = container.url;
-    article.crawl_date = container.crawl_date;
 }

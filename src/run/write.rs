@@ -91,11 +91,12 @@ pub(crate) fn write_batch(
                 written.bytes += bytes_in;
                 summary.bytes.input += bytes_in;
                 summary.counts.reject(reason);
-                outputs.rejects.write(&RejectRecord {
+                let record = RejectRecord {
                     source: &source,
                     reason,
                     detail: &detail,
-                })?;
+                };
+                outputs.rejects.write_with(|line| record.write_json(line))?;
             }
             Outcome::Cleaned(cleaned) => {
                 written.bytes += cleaned.bytes_in;
@@ -131,6 +132,9 @@ pub(crate) fn write_batch(
                         summary.cleaning.add(&cleaned.article.stats);
                         summary.bytes.text_out += cleaned.article.text.len() as u64;
                         let article = &cleaned.article;
+                        if let Some(written) = &article.unparsed_date {
+                            summary.unparsed_dates.note(written);
+                        }
                         let record = CleanRecord {
                             id: &id.to_string(),
                             source: &cleaned.source,
@@ -151,13 +155,16 @@ pub(crate) fn write_batch(
                     }
                     Some(kept) => {
                         summary.counts.duplicates += 1;
-                        outputs.duplicates.write(&DuplicateRecord {
+                        let record = DuplicateRecord {
                             source: &cleaned.source,
                             duplicate_of: &kept.to_string(),
                             sha256: &sha256,
                             kind,
                             similarity,
-                        })?;
+                        };
+                        outputs
+                            .duplicates
+                            .write_with(|line| record.write_json(line))?;
                     }
                 }
             }

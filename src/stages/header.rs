@@ -153,7 +153,7 @@ impl HeaderStage {
             article.title = clean_title(title, &self.markup, &mut article.stats);
         }
         if let Some(date) = date {
-            article.date = normalize_date(date);
+            (article.date, article.unparsed_date) = super::date::read(date);
         }
         article.text.drain(..end);
         true
@@ -261,60 +261,6 @@ pub fn clean_title(raw: &str, markup: &MarkupStage, stats: &mut CleanStats) -> O
     let cleaned = markup.clean(raw, stats);
     let title = whitespace::normalize(cleaned.as_deref().unwrap_or(raw)).replace('\n', " ");
     (!title.is_empty()).then_some(title)
-}
-
-/// Normalises a date as pages and scrapers write it to ISO 8601 `YYYY-MM-DDTHH:MM:SS`.
-///
-/// Accepts `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYY.MM.DD`, optionally followed by a space or `T` and
-/// `HH:MM[:SS[.fraction]]` and a zone (`Z`, `+09:00`, `+0900`). The wall-clock time is kept as
-/// written and the zone dropped, as the seed's dates have none; a date without a time gets
-/// `T00:00:00`. Impossible dates (month 13, February 30) give `None`.
-pub fn normalize_date(text: &str) -> Option<String> {
-    let text = text.trim();
-    let bytes = text.as_bytes();
-    let number = |range: std::ops::Range<usize>| -> Option<u32> {
-        let digits = bytes.get(range)?;
-        digits
-            .iter()
-            .all(u8::is_ascii_digit)
-            .then(|| digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
-    };
-    let year = number(0..4)?;
-    let separator = *bytes.get(4)?;
-    if !matches!(separator, b'-' | b'/' | b'.') || bytes.get(7) != Some(&separator) {
-        return None;
-    }
-    let (month, day) = (number(5..7)?, number(8..10)?);
-    let (mut hour, mut minute, mut second) = (0, 0, 0);
-    let rest = &bytes[10..];
-    if let Some(&sep) = rest.first() {
-        if sep == b'T' || sep == b' ' {
-            hour = number(11..13)?;
-            if bytes.get(13) != Some(&b':') {
-                return None;
-            }
-            minute = number(14..16)?;
-            if bytes.get(16) == Some(&b':') {
-                second = number(17..19)?;
-            }
-        } else {
-            return None;
-        }
-    }
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    if day == 0 || day > days_in_month || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    Some(format!(
-        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}"
-    ))
 }
 
 #[cfg(test)]
@@ -540,33 +486,5 @@ mod tests {
     fn patterns_must_name_a_group() {
         assert!(HeaderStage::new(HeaderPreset::Pattern, "^(.*)$", markup()).is_err());
         assert!(HeaderStage::new(HeaderPreset::Pattern, "(", markup()).is_err());
-    }
-
-    #[test]
-    fn dates_are_normalised_or_refused() {
-        assert_eq!(
-            normalize_date("2024-10-05 15:02:17").as_deref(),
-            Some("2024-10-05T15:02:17")
-        );
-        assert_eq!(
-            normalize_date("2024-10-05T15:02:17+09:00").as_deref(),
-            Some("2024-10-05T15:02:17")
-        );
-        assert_eq!(
-            normalize_date("2024-10-05T15:02:17.123Z").as_deref(),
-            Some("2024-10-05T15:02:17")
-        );
-        assert_eq!(
-            normalize_date("2024.10.05 15:02").as_deref(),
-            Some("2024-10-05T15:02:00")
-        );
-        assert_eq!(
-            normalize_date("2024/10/05").as_deref(),
-            Some("2024-10-05T00:00:00")
-        );
-        assert_eq!(normalize_date("2023-02-29"), None);
-        assert_eq!(normalize_date("2024-13-01"), None);
-        assert_eq!(normalize_date("Oct 5, 2024"), None);
-        assert_eq!(normalize_date("2024-10-05x"), None);
     }
 }

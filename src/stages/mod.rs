@@ -7,6 +7,7 @@
 //! result does not depend on which thread ran which. Stateful steps (dedup) are not stages.
 
 pub mod captions;
+pub mod date;
 pub mod entities;
 pub mod header;
 pub mod html;

@@ -1,4 +1,5 @@
-//! The command line: `scour run`, `scour check-config` and `scour state`.
+//! The command line: `scour run`, `finalize`, `check-config`, `state`, `slurm`, and the
+//! packaging helpers `completions` and `man`.
 //!
 //! Flags override `pipeline.toml`; the help text is these doc comments.
 
@@ -8,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Turns directories of scraped articles into clean, de-duplicated JSONL.
 #[derive(Debug, Parser)]
-#[command(name = "scour", version, about, propagate_version = true)]
+#[command(name = "scour", version = scour::VERSION, about, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -16,9 +17,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Clean, de-duplicate and write JSONL (clean.jsonl, duplicates.jsonl, rejects.jsonl,
-    /// report.json).
-    Run(RunArgs),
+    /// Clean, de-duplicate and write JSONL (clean.jsonl, duplicates.jsonl, rejects.jsonl), the
+    /// dataset card README.md and report.json.
+    Run(RunCommand),
     /// Validate the configuration and print the effective values.
     CheckConfig(ConfigArgs),
     /// Merge the shards of a sharded run (`run --shard-index I --shard-count N --output WORK`)
@@ -30,6 +31,13 @@ pub enum Command {
     /// Run on a Slurm cluster.
     #[command(subcommand)]
     Slurm(SlurmCommand),
+    /// Print a shell completion script: `scour completions bash > /etc/bash_completion.d/scour`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `scour man > /usr/local/share/man/man1/scour.1`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,12 +148,16 @@ pub struct RunArgs {
     pub output: Option<PathBuf>,
 
     /// Worker threads; 0 means one per core. Replaces run.threads.
-    #[arg(long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
     /// Do not draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Print nothing but errors: no progress, no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
 
     /// Replace the outputs of an earlier run in a non-empty output directory.
     #[arg(long)]
@@ -159,6 +171,13 @@ pub struct RunArgs {
     /// earlier runs. Replaces state.path.
     #[arg(long, value_name = "PATH")]
     pub state: Option<PathBuf>,
+}
+
+/// `scour run`: the common options and the shard a task cleans.
+#[derive(Debug, Args)]
+pub struct RunCommand {
+    #[command(flatten)]
+    pub run: RunArgs,
 
     /// Clean only shard I of N into --output (a work directory) for `scour finalize`; the
     /// default comes from SLURM_ARRAY_TASK_ID when it is set.
@@ -174,6 +193,10 @@ pub struct RunArgs {
 pub struct FinalizeArgs {
     #[command(flatten)]
     pub run: RunArgs,
+
+    /// The number of shards; the default comes from SLURM_ARRAY_TASK_COUNT when it is set.
+    #[arg(long, value_name = "N")]
+    pub shard_count: Option<usize>,
 
     /// The work directory the shard tasks wrote to.
     #[arg(long, value_name = "DIR")]

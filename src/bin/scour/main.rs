@@ -16,7 +16,7 @@ use clap::Parser;
 use scour::config::{self, LoadedConfig, Overrides, plan};
 use signal_hook::consts::{SIGINT, SIGTERM};
 
-use crate::cli::{Cli, Command, ConfigArgs, RunArgs, SlurmCommand, StateCommand};
+use crate::cli::{Cli, Command, ConfigArgs, RunArgs, RunCommand, SlurmCommand, StateCommand};
 use scour::state::State;
 
 /// Each article allocates a few buffers on whichever worker cleans it; mimalloc's per-thread
@@ -77,9 +77,10 @@ fn watch_signals(cancel: &scour::cancel::Cancel) -> anyhow::Result<()> {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Run(args) => {
-            let shard = shard_spec(&args)?;
-            let plan = build_plan(args)?;
+        Command::Run(command) => {
+            let shard = shard_spec(&command)?;
+            let quiet = command.run.quiet;
+            let plan = build_plan(command.run)?;
             if let Some(spec) = shard {
                 let done = scour::run::shard::run_shard(&plan, spec)
                     .with_context(|| format!("shard {} of {} failed", spec.index, spec.count))?;
@@ -107,24 +108,40 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let reporter = progress::TerminalReporter::new(plan.progress);
             let summary = scour::run(&plan, &reporter)
                 .with_context(|| format!("run into {} failed", plan.output_dir.display()))?;
-            eprint!("{}", progress::summary_text(&summary));
+            if !quiet {
+                eprint!("{}", progress::summary_text(&summary));
+            }
             Ok(())
         }
         Command::Finalize(args) => {
             let shards = args.shards.clone();
             let count = args
-                .run
                 .shard_count
                 .or_else(|| env_number("SLURM_ARRAY_TASK_COUNT"))
                 .context("finalize needs --shard-count")?;
+            let quiet = args.run.quiet;
             let plan = build_plan(args.run)?;
             watch_signals(&plan.cancel)?;
             let summary = scour::run::shard::finalize(&plan, &shards, count)
                 .with_context(|| format!("finalize into {} failed", plan.output_dir.display()))?;
-            eprint!("{}", progress::summary_text(&summary));
+            if !quiet {
+                eprint!("{}", progress::summary_text(&summary));
+            }
             Ok(())
         }
         Command::State(command) => state_command(command),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "scour", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command)
+                .render(&mut std::io::stdout())
+                .context("cannot write the man page")?;
+            Ok(())
+        }
         Command::Slurm(SlurmCommand::Run(args)) => slurm::run(&args),
         Command::CheckConfig(args) => {
             let loaded = load_config(&args)?;
@@ -148,7 +165,7 @@ fn build_plan(args: RunArgs) -> anyhow::Result<scour::Plan> {
         inputs: args.input,
         output: args.output,
         threads: args.threads,
-        no_progress: args.no_progress,
+        no_progress: args.no_progress || args.quiet,
         force: args.force,
         compression: args.compress.map(Into::into),
         state: args.state,
@@ -157,7 +174,7 @@ fn build_plan(args: RunArgs) -> anyhow::Result<scour::Plan> {
 }
 
 /// `--shard-index` / `--shard-count`, else a Slurm array task's, else none.
-fn shard_spec(args: &RunArgs) -> anyhow::Result<Option<scour::run::shard::ShardSpec>> {
+fn shard_spec(args: &RunCommand) -> anyhow::Result<Option<scour::run::shard::ShardSpec>> {
     let index = args
         .shard_index
         .or_else(|| env_number("SLURM_ARRAY_TASK_ID"));

@@ -2,84 +2,172 @@
 //! one-screen summary at the end. The only place indicatif lives.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use indicatif::{
+    HumanBytes, HumanCount, HumanDuration, ProgressBar, ProgressDrawTarget, ProgressState,
+    ProgressStyle,
+};
 use scour::config::ProgressMode;
 use scour::report::{InputTotals, Progress, StateOutcome};
 use scour::{Reporter, RunSummary};
 
-pub struct TerminalReporter {
-    bar: Option<ProgressBar>,
-    /// Input bytes in all, once the walk that counts them is done.
+/// How often a log line is written when stderr is not a terminal (a cron log, a Slurm file).
+const LOG_EVERY: Duration = Duration::from_secs(5);
+
+/// Work done so far, shared with the bar's template keys.
+#[derive(Debug, Default)]
+struct Done {
+    inputs: AtomicU64,
+    bytes: AtomicU64,
     total_bytes: AtomicU64,
+}
+
+impl Done {
+    /// `1,234 files, 12.3 MiB/50.0 MiB, 2,345 files/s, 4.1 MiB/s, ETA 9 seconds`: rate and
+    /// ETA from the work done over the time it took, not a short-window estimate that lags.
+    fn line(&self, elapsed: Duration) -> String {
+        let inputs = self.inputs.load(Ordering::Relaxed);
+        let bytes = self.bytes.load(Ordering::Relaxed);
+        let total = self.total_bytes.load(Ordering::Relaxed);
+        let seconds = elapsed.as_secs_f64().max(1e-3);
+        let mut line = format!(
+            "{} file{}, {}/{}, {:.0} files/s, {}/s",
+            HumanCount(inputs),
+            if inputs == 1 { "" } else { "s" },
+            HumanBytes(bytes),
+            HumanBytes(total),
+            inputs as f64 / seconds,
+            HumanBytes((bytes as f64 / seconds) as u64),
+        );
+        if bytes > 0 && total >= bytes {
+            let remaining = (total - bytes) as f64 * seconds / bytes as f64;
+            line.push_str(&format!(
+                ", ETA {}",
+                HumanDuration(Duration::from_secs_f64(remaining))
+            ));
+        }
+        line
+    }
+}
+
+pub struct TerminalReporter {
+    /// A bar on a terminal.
+    bar: Option<ProgressBar>,
+    /// `progress = "always"` without a terminal: a log line every few seconds.
+    log: Option<Mutex<Instant>>,
+    done: Arc<Done>,
+    started: Mutex<Instant>,
 }
 
 impl TerminalReporter {
     pub fn new(mode: ProgressMode) -> TerminalReporter {
-        let show = match mode {
-            ProgressMode::Always => true,
-            ProgressMode::Never => false,
-            ProgressMode::Auto => std::io::stderr().is_terminal(),
+        let terminal = std::io::stderr().is_terminal();
+        let (bar, log) = match mode {
+            ProgressMode::Never => (false, false),
+            ProgressMode::Auto => (terminal, false),
+            ProgressMode::Always => (terminal, !terminal),
         };
-        let bar = show.then(|| {
+        let bar = bar.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(4));
+            // A spinner until the walk has the totals: no `0/0` bar first.
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             bar.set_message("walking inputs…");
             bar.enable_steady_tick(Duration::from_millis(250));
             bar
         });
         TerminalReporter {
             bar,
-            total_bytes: AtomicU64::new(0),
+            log: log.then(|| Mutex::new(Instant::now())),
+            done: Arc::default(),
+            started: Mutex::new(Instant::now()),
         }
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.started.lock().map(|s| s.elapsed()).unwrap_or_default()
     }
 }
 
 impl Reporter for TerminalReporter {
     fn wants_totals(&self) -> bool {
-        self.bar.is_some()
+        self.bar.is_some() || self.log.is_some()
     }
 
     fn started(&self, totals: Option<InputTotals>) {
-        let (Some(bar), Some(totals)) = (&self.bar, totals) else {
-            return;
-        };
-        self.total_bytes.store(totals.bytes, Ordering::Relaxed);
-        bar.set_length(totals.files);
-        bar.set_message(megabytes(0, totals.bytes));
+        let totals = totals.unwrap_or_default();
+        self.done.total_bytes.store(totals.bytes, Ordering::Relaxed);
+        // Rates count from here: the walk that found the totals is not work done.
+        if let Ok(mut started) = self.started.lock() {
+            *started = Instant::now();
+        }
+        if let Some(log) = &self.log {
+            eprintln!(
+                "scour: {} files, {} to read",
+                HumanCount(totals.files),
+                HumanBytes(totals.bytes)
+            );
+            if let Ok(mut last) = log.lock() {
+                *last = Instant::now();
+            }
+        }
+        let Some(bar) = &self.bar else { return };
+        bar.set_length(totals.bytes);
+        bar.reset_elapsed();
+        let done = self.done.clone();
         bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files, {msg}, {rate}, ETA {eta}",
-            )
-            .map(|style| {
-                style.with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.0} files/s", state.per_sec());
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {done}")
+                .map(|style| {
+                    style.with_key(
+                        "done",
+                        move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                            let _ = write!(w, "{}", done.line(state.elapsed()));
+                        },
+                    )
                 })
-            })
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
     }
 
     fn progressed(&self, done: Progress) {
+        self.done.inputs.store(done.files, Ordering::Relaxed);
+        self.done.bytes.store(done.bytes, Ordering::Relaxed);
         if let Some(bar) = &self.bar {
-            bar.set_position(done.files);
-            bar.set_message(megabytes(
-                done.bytes,
-                self.total_bytes.load(Ordering::Relaxed),
-            ));
+            bar.set_position(done.bytes);
+        }
+        if let Some(log) = &self.log {
+            let due = log.lock().map(|mut last| {
+                let due = last.elapsed() >= LOG_EVERY;
+                if due {
+                    *last = Instant::now();
+                }
+                due
+            });
+            if due.unwrap_or(false) {
+                eprintln!("scour: {}", self.done.line(self.elapsed()));
+            }
         }
     }
 
     fn finished(&self, _summary: &RunSummary) {
+        if self.log.is_some() {
+            eprintln!("scour: {}", self.done.line(self.elapsed()));
+        }
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
     }
 }
 
-fn megabytes(done: u64, total: u64) -> String {
-    format!("{:.1}/{:.1} MB", done as f64 / 1e6, total as f64 / 1e6)
+/// `1 input`, `2 inputs`, with separators.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", HumanCount(n), if n == 1 { one } else { many })
 }
 
 /// The human summary printed on stderr at the end of a run.
@@ -102,37 +190,47 @@ pub fn summary_text(summary: &RunSummary) -> String {
         }
     }
     let counts = &summary.counts;
+    // Inputs are files and the records of dumps and archives alike.
     let mut text = format!(
-        "scour: {} inputs -> {} kept, {} duplicates, {} rejected\n",
-        counts.seen, counts.kept, counts.duplicates, counts.rejected
+        "scour: {} -> {} kept, {} duplicate{}, {} rejected\n",
+        count(counts.seen, "input", "inputs"),
+        HumanCount(counts.kept),
+        HumanCount(counts.duplicates),
+        if counts.duplicates == 1 { "" } else { "s" },
+        HumanCount(counts.rejected)
     );
     let reasons: Vec<String> = counts
         .rejected_by_reason
         .iter()
         .filter(|(_, n)| **n > 0)
-        .map(|(reason, n)| format!("{reason} {n}"))
+        .map(|(reason, n)| format!("{reason} {}", HumanCount(*n)))
         .collect();
     if !reasons.is_empty() {
         text.push_str(&format!("  rejected: {}\n", reasons.join(", ")));
     }
     text.push_str(&format!(
         "  cleaned: {} tags stripped, {} entities decoded, {} repeated captions collapsed, {} wrapped lines joined\n",
-        summary.cleaning.tags_stripped,
-        summary.cleaning.entities_decoded,
-        summary.cleaning.captions_collapsed,
-        summary.cleaning.lines_unwrapped
+        HumanCount(summary.cleaning.tags_stripped),
+        HumanCount(summary.cleaning.entities_decoded),
+        HumanCount(summary.cleaning.captions_collapsed),
+        HumanCount(summary.cleaning.lines_unwrapped)
     ));
     let run = &summary.run;
     text.push_str(&format!(
-        "  {:.1} MB in, {:.1} MB out, {:.2} s on {} thread{} ({:.0} files/s, {:.1} MB/s)\n",
-        summary.bytes.input as f64 / 1e6,
-        summary.bytes.output as f64 / 1e6,
+        "  {} in, {} out, {:.2} s on {} ({:.0} inputs/s, {}/s)\n",
+        HumanBytes(summary.bytes.input),
+        HumanBytes(summary.bytes.output),
         run.elapsed_seconds,
-        run.threads,
-        if run.threads == 1 { "" } else { "s" },
+        count(run.threads as u64, "thread", "threads"),
         run.files_per_second,
-        run.megabytes_per_second
+        HumanBytes((run.megabytes_per_second * 1e6) as u64)
     ));
+    if summary.unparsed_dates.count > 0 {
+        text.push_str(&format!(
+            "  dates not understood (null): {} (report.json has examples)\n",
+            HumanCount(summary.unparsed_dates.count)
+        ));
+    }
     if let Some(state) = &summary.state {
         text.push_str(&format!(
             "  state: {} committed to {}; {} unchanged files skipped, {} new articles kept\n",

@@ -513,7 +513,9 @@ impl HtmlStage {
     pub fn apply(&self, article: &mut Article) {
         let page = extract(&article.text);
         article.title = page.title.filter(|t| !t.is_empty());
-        article.date = page.date.as_deref().and_then(super::header::normalize_date);
+        if let Some(date) = page.date.as_deref() {
+            super::date::set(article, date);
+        }
         article.text = page.text;
         article.known_captions = page.captions;
         article.author = page.author;

@@ -7,7 +7,11 @@
 
 use serde::Serialize;
 
-use crate::json;
+mod schema;
+use schema::write_fields;
+pub use schema::{
+    CLEAN_SCHEMA, Column, DUPLICATE_SCHEMA, Field, FieldType, REJECT_SCHEMA, Value, columns,
+};
 
 /// Counters a stage adds to while cleaning one article; summed into `report.json`.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -45,7 +49,7 @@ pub enum InputFormat {
 pub struct Article {
     pub format: InputFormat,
     pub title: Option<String>,
-    /// ISO 8601 `YYYY-MM-DDTHH:MM:SS`, once the header or page stage has found and normalised it.
+    /// RFC 3339 (offset kept when the source gave one), once a stage has found and normalised it.
     pub date: Option<String>,
     pub text: String,
     /// Distinct captions in order of first appearance.
@@ -60,6 +64,8 @@ pub struct Article {
     pub site_name: Option<String>,
     /// When the page was fetched (a WARC record's `WARC-Date`).
     pub crawl_date: Option<String>,
+    /// A date the input gave that could not be read for sure, for `report.json`'s examples.
+    pub unparsed_date: Option<String>,
     pub stats: CleanStats,
 }
 
@@ -87,40 +93,28 @@ impl Article {
             language: None,
             site_name: None,
             crawl_date: None,
+            unparsed_date: None,
             stats: CleanStats::default(),
         }
     }
 }
 
-/// A kept article: one line of `clean.jsonl`.
+/// A kept article: one line of `clean.jsonl`. Its JSON is [`CLEAN_SCHEMA`], field by field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CleanRecord<'a> {
-    /// Stable and unique: derived from the source and the content hash.
     pub id: &'a str,
-    /// Path relative to its input root, `/`-separated.
     pub source: &'a str,
     pub title: Option<&'a str>,
     pub date: Option<&'a str>,
     pub text: &'a str,
     pub captions: &'a [String],
-    /// Lower-case hex SHA-256 of the UTF-8 bytes of `text`.
     pub sha256: &'a str,
     pub format: InputFormat,
-    /// The encoding the bytes were in (`UTF-8`, `EUC-KR`, …).
     pub encoding: &'a str,
-    /// The page's address, when the input says (a dump's `url` field, a WARC target URI, a
-    /// page's canonical link). Absent, like the fields below, when unknown.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<&'a str>,
-    /// The language a page declares (`<html lang>`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub site_name: Option<&'a str>,
-    /// When the page was fetched, as the archive says (`WARC-Date`, ISO 8601 UTC).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub crawl_date: Option<&'a str>,
 }
 
@@ -128,42 +122,7 @@ impl CleanRecord<'_> {
     /// Appends the record as one JSON object — byte for byte what serde_json writes for it, but
     /// with the fast string writer, as this is the bulk of a run's output.
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"id\":");
-        json::write_str(out, self.id);
-        out.extend_from_slice(b",\"source\":");
-        json::write_str(out, self.source);
-        out.extend_from_slice(b",\"title\":");
-        json::write_opt_str(out, self.title);
-        out.extend_from_slice(b",\"date\":");
-        json::write_opt_str(out, self.date);
-        out.extend_from_slice(b",\"text\":");
-        json::write_str(out, self.text);
-        out.extend_from_slice(b",\"captions\":[");
-        for (i, caption) in self.captions.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            json::write_str(out, caption);
-        }
-        out.extend_from_slice(b"],\"sha256\":");
-        json::write_str(out, self.sha256);
-        out.extend_from_slice(b",\"format\":");
-        json::write_str(out, self.format.code());
-        out.extend_from_slice(b",\"encoding\":");
-        json::write_str(out, self.encoding);
-        for (name, value) in [
-            (&b",\"url\":"[..], self.url),
-            (&b",\"author\":"[..], self.author),
-            (&b",\"language\":"[..], self.language),
-            (&b",\"site_name\":"[..], self.site_name),
-            (&b",\"crawl_date\":"[..], self.crawl_date),
-        ] {
-            if let Some(value) = value {
-                out.extend_from_slice(name);
-                json::write_str(out, value);
-            }
-        }
-        out.push(b'}');
+        write_fields(out, CLEAN_SCHEMA.iter().map(|f| (f.name, (f.get)(self))));
     }
 }
 
@@ -185,9 +144,27 @@ pub struct DuplicateRecord<'a> {
     pub duplicate_of: &'a str,
     pub sha256: &'a str,
     pub kind: DuplicateKind,
-    /// For `near`: the estimated Jaccard similarity of the two texts' shingles, 3 decimals.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f64>,
+}
+
+impl DuplicateRecord<'_> {
+    /// Appends the record as one JSON object: [`DUPLICATE_SCHEMA`], field by field.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        write_fields(
+            out,
+            DUPLICATE_SCHEMA.iter().map(|f| (f.name, (f.get)(self))),
+        );
+    }
+}
+
+impl DuplicateKind {
+    /// The value written to `kind`.
+    pub fn code(self) -> &'static str {
+        match self {
+            DuplicateKind::Exact => "exact",
+            DuplicateKind::Near => "near",
+        }
+    }
 }
 
 /// Why an input produced no record. The codes are stable: scripts filter on them.
@@ -270,6 +247,13 @@ pub struct RejectRecord<'a> {
     pub detail: &'a str,
 }
 
+impl RejectRecord<'_> {
+    /// Appends the record as one JSON object: [`REJECT_SCHEMA`], field by field.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        write_fields(out, REJECT_SCHEMA.iter().map(|f| (f.name, (f.get)(self))));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +284,75 @@ mod tests {
                 String::from_utf8(fast).unwrap(),
                 serde_json::to_string(&record).unwrap()
             );
+        }
+    }
+
+    #[test]
+    fn duplicate_and_reject_json_is_what_serde_writes() {
+        for similarity in [None, Some(0.857), Some(1.0)] {
+            let record = DuplicateRecord {
+                source: "a.txt",
+                duplicate_of: "0123",
+                sha256: "ff",
+                kind: DuplicateKind::Near,
+                similarity,
+            };
+            let mut fast = Vec::new();
+            record.write_json(&mut fast);
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                serde_json::to_string(&record).unwrap()
+            );
+        }
+        let record = RejectRecord {
+            source: "b\"c",
+            reason: RejectReason::NoText,
+            detail: "nothing left",
+        };
+        let mut fast = Vec::new();
+        record.write_json(&mut fast);
+        assert_eq!(
+            String::from_utf8(fast).unwrap(),
+            serde_json::to_string(&record).unwrap()
+        );
+    }
+
+    #[test]
+    fn every_field_is_in_every_record_with_one_type() {
+        let record = CleanRecord {
+            id: "i",
+            source: "s",
+            title: None,
+            date: None,
+            text: "t",
+            captions: &[],
+            sha256: "h",
+            format: InputFormat::Text,
+            encoding: "UTF-8",
+            url: None,
+            author: None,
+            language: None,
+            site_name: None,
+            crawl_date: None,
+        };
+        let mut line = Vec::new();
+        record.write_json(&mut line);
+        let value: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        let object = value.as_object().unwrap();
+        assert_eq!(object.len(), CLEAN_SCHEMA.len());
+        let text = String::from_utf8(line.clone()).unwrap();
+        let positions: Vec<usize> = CLEAN_SCHEMA
+            .iter()
+            .map(|f| text.find(&format!("\"{}\":", f.name)).unwrap())
+            .collect();
+        assert!(positions.is_sorted(), "fields in schema order");
+        for field in CLEAN_SCHEMA {
+            let value = &object[field.name];
+            match field.ty {
+                FieldType::StringList => assert_eq!(value, &serde_json::json!([])),
+                _ if field.nullable => assert!(value.is_null(), "{}", field.name),
+                _ => assert!(value.is_string(), "{}", field.name),
+            }
         }
     }
 
