@@ -20,6 +20,9 @@ pub(crate) struct Loaded {
     pub(crate) bytes_in: u64,
     /// xxh3-128 of the file's bytes as stored, for the nightly state; 0 when not asked for.
     pub(crate) content: u128,
+    /// Time spent reading (with the fingerprint) and decompressing, for the report's steps.
+    pub(crate) read_ns: u64,
+    pub(crate) decompress_ns: u64,
 }
 
 /// Why a file cannot be read: `(reason, detail, bytes read)`.
@@ -31,6 +34,7 @@ pub(crate) fn load(
     source: &Source,
     fingerprint: bool,
 ) -> Result<Loaded, LoadFailure> {
+    let started = std::time::Instant::now();
     if source.size > plan.max_file_bytes {
         let detail = format!(
             "{} bytes is more than input.max_file_bytes = {}",
@@ -56,6 +60,7 @@ pub(crate) fn load(
     } else {
         0
     };
+    let read_ns = started.elapsed().as_nanos() as u64;
     let compression = decompress::detect(&bytes);
     let bytes = match compression {
         None => bytes,
@@ -74,6 +79,7 @@ pub(crate) fn load(
             }
         },
     };
+    let decompress_ns = (started.elapsed().as_nanos() as u64).saturating_sub(read_ns);
     // `page.html.gz` is a page: the name that counts is the one under the compression's.
     let mut name_path = source.path.as_path();
     if let Some(format) = compression {
@@ -94,6 +100,8 @@ pub(crate) fn load(
             encoding: "",
             bytes_in,
             content,
+            read_ns,
+            decompress_ns,
         });
     }
     let declared = if json_dump {
@@ -119,6 +127,8 @@ pub(crate) fn load(
         encoding: decoded.encoding,
         bytes_in,
         content,
+        read_ns,
+        decompress_ns,
     })
 }
 

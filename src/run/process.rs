@@ -5,6 +5,7 @@
 //! a reject with a stable reason.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
 
 use crate::article::{Article, RejectReason};
 use crate::config::Plan;
@@ -12,8 +13,9 @@ use crate::dedup::near;
 use crate::dedup::{self, ContentHash, boilerplate};
 use crate::input::discover::Discovered;
 use crate::input::{self, ContainerMeta, Item, Pending};
+use crate::report::figures::{StepNanos, nanos_since};
 use crate::stages::markup::MarkupStage;
-use crate::stages::{self, Stage, header};
+use crate::stages::{Stage, header};
 use crate::state::FileStamp;
 
 /// How one input ended, before dedup.
@@ -54,13 +56,20 @@ pub(crate) struct Cleaned {
 }
 
 /// Reads, decodes, cleans and hashes one input — one outcome per article it holds (a JSON dump
-/// holds many). Never fails: a problem is a reject.
-pub(crate) fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
+/// holds many). Never fails: a problem is a reject. The time of each step is added to `steps`.
+pub(crate) fn process(plan: &Plan, found: Discovered, steps: &mut StepNanos) -> Vec<Outcome> {
     let mut outcomes = Vec::with_capacity(2);
     let remember = plan.state_path.is_some();
-    input::read(&plan.input, found, remember, &mut |item| {
+    let started = Instant::now();
+    let mut cleaning = 0;
+    let loaded = input::read(&plan.input, found, remember, &mut |item| {
         outcomes.push(match item {
-            Item::Article(pending) => clean(plan, *pending),
+            Item::Article(pending) => {
+                let at = Instant::now();
+                let outcome = clean(plan, *pending, steps);
+                cleaning += nanos_since(at);
+                outcome
+            }
             Item::Rejected {
                 source,
                 reason,
@@ -76,11 +85,27 @@ pub(crate) fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
             Item::Unchanged => Outcome::Unchanged,
         });
     });
+    // Decoding and parsing the format is what the input took besides reading and inflating.
+    let input = nanos_since(started).saturating_sub(cleaning);
+    steps.input[0] += loaded.read;
+    steps.input[1] += loaded.decompress;
+    steps.input[2] += input.saturating_sub(loaded.read + loaded.decompress);
     outcomes
 }
 
+/// Runs every stage, in order, timing each between two clock reads.
+fn run_stages(stages: &[Stage], article: &mut Article, steps: &mut StepNanos) {
+    let mut at = Instant::now();
+    for (index, stage) in stages.iter().enumerate() {
+        stage.apply(article);
+        let now = Instant::now();
+        steps.add_stage(index, (now - at).as_nanos() as u64);
+        at = now;
+    }
+}
+
 /// Runs the stages on one article and hashes it, or says why nothing is left.
-fn clean(plan: &Plan, pending: Pending) -> Outcome {
+fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos) -> Outcome {
     let Pending {
         source,
         mut article,
@@ -95,7 +120,7 @@ fn clean(plan: &Plan, pending: Pending) -> Outcome {
         bytes_in,
     };
     let cleaned = catch_unwind(AssertUnwindSafe(|| {
-        stages::run_all(&plan.stages, &mut article);
+        run_stages(&plan.stages, &mut article, steps);
     }));
     if let Err(panic) = cleaned {
         let message = panic
@@ -118,17 +143,18 @@ fn clean(plan: &Plan, pending: Pending) -> Outcome {
         };
         return reject(source, RejectReason::NoText, detail);
     }
+    let hashing = Instant::now();
     let dedup_hash = dedup::hash_text(&article.text);
     let signature = plan
         .near
         .as_ref()
         .map(|near| near::signature(near, &article.text));
-    let site = match &plan.boilerplate {
-        Some(_) => boilerplate::site_of(&source, article.url.as_deref()),
-        None => String::new(),
-    };
+    steps.late[1] += nanos_since(hashing);
+    // Always: the report counts per site.
+    let site = boilerplate::site_of(&source, article.url.as_deref());
     let mut sha256 = dedup_hash;
     let mut boilerplate_removed = Vec::new();
+    let removing = Instant::now();
     if let Some(table) = plan.boilerplate_table.get() {
         if let Some((text, removed)) = table.remove(&site, &article.text) {
             if text.is_empty() {
@@ -142,6 +168,7 @@ fn clean(plan: &Plan, pending: Pending) -> Outcome {
             sha256 = dedup::hash_text(&article.text);
             boilerplate_removed = removed;
         }
+        steps.late[0] += nanos_since(removing);
     }
     if let Some(container) = container {
         apply_container_meta(plan, &mut article, container);

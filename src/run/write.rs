@@ -7,11 +7,14 @@
 
 use crate::article::{CleanRecord, DuplicateKind, DuplicateRecord, RejectRecord};
 use crate::config::Plan;
+use crate::dedup::boilerplate::site_of;
 use crate::dedup::{self, Decision, DedupPlan, InMemory, KeptIndex, near};
 use crate::error::Result;
 use crate::output::Outputs;
 use crate::report::RunSummary;
+use crate::report::figures::{FigureTally, nanos_since};
 use crate::state::RunBatch;
+use std::time::Instant;
 
 use super::process::Outcome;
 
@@ -23,6 +26,8 @@ pub(crate) struct StateTally {
     pub(crate) kept_new: u64,
     /// Kept articles each learned boilerplate line was removed from, by table index.
     pub(crate) boilerplate_removed: Vec<u64>,
+    /// The report's figures (sites, lengths, clusters, details, step times).
+    pub(crate) figures: FigureTally,
 }
 
 /// Where duplicates are decided: in memory for a run that stands alone, or against every
@@ -91,16 +96,22 @@ pub(crate) fn write_batch(
                 written.bytes += bytes_in;
                 summary.bytes.input += bytes_in;
                 summary.counts.reject(reason);
+                tally
+                    .figures
+                    .rejected(&site_of(&source, None), reason, &detail);
+                let writing = Instant::now();
                 outputs.rejects.write(&RejectRecord {
                     source: &source,
                     reason,
                     detail: &detail,
                 })?;
+                tally.figures.steps.late[3] += nanos_since(writing);
             }
             Outcome::Cleaned(cleaned) => {
                 written.bytes += cleaned.bytes_in;
                 summary.bytes.input += cleaned.bytes_in;
                 summary.counts.seen += 1;
+                let deciding = Instant::now();
                 let id = dedup::record_id(&cleaned.source, &cleaned.dedup_hash);
                 let decision = dedup::decide(
                     decider.index(),
@@ -109,6 +120,13 @@ pub(crate) fn write_batch(
                     cleaned.signature.as_deref(),
                     id,
                 );
+                let writing = Instant::now();
+                tally.figures.steps.late[2] += (writing - deciding).as_nanos() as u64;
+                // A shard's outcomes do not carry the site; it is cheap to find again.
+                let site = match cleaned.site.is_empty() {
+                    true => site_of(&cleaned.source, cleaned.article.url.as_deref()),
+                    false => cleaned.site,
+                };
                 let sha256 = dedup::hex(&cleaned.sha256);
                 let (kept, kind, similarity) = match decision {
                     Decision::Kept => (None, DuplicateKind::Exact, None),
@@ -129,6 +147,12 @@ pub(crate) fn write_batch(
                             }
                         }
                         summary.cleaning.add(&cleaned.article.stats);
+                        tally.figures.kept(
+                            &site,
+                            cleaned.article.text.len(),
+                            cleaned.article.stats.captions_collapsed,
+                            cleaned.boilerplate_removed.len() as u64,
+                        );
                         summary.bytes.text_out += cleaned.article.text.len() as u64;
                         let article = &cleaned.article;
                         let record = CleanRecord {
@@ -151,6 +175,10 @@ pub(crate) fn write_batch(
                     }
                     Some(kept) => {
                         summary.counts.duplicates += 1;
+                        let near = kind == DuplicateKind::Near;
+                        tally
+                            .figures
+                            .duplicate(&site, &cleaned.source, kept.0, near);
                         outputs.duplicates.write(&DuplicateRecord {
                             source: &cleaned.source,
                             duplicate_of: &kept.to_string(),
@@ -160,6 +188,7 @@ pub(crate) fn write_batch(
                         })?;
                     }
                 }
+                tally.figures.steps.late[3] += nanos_since(writing);
             }
         }
     }

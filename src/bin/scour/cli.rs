@@ -30,6 +30,20 @@ pub enum Command {
     /// Run on a Slurm cluster.
     #[command(subcommand)]
     Slurm(SlurmCommand),
+    /// Draw OUT/report.html again from OUT/report.json; with --state, its trend shows every
+    /// night the state has committed since.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// An output directory of a finished run (it holds report.json).
+    #[arg(value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// The nightly state whose nights the trend shows.
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
