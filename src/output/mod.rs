@@ -472,7 +472,8 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(names.len(), 4, "no temporary directory is left: {names:?}");
+        assert_eq!(names.len(), 5, "no temporary directory is left: {names:?}");
+        assert!(out.join(REPORT_HTML).exists());
     }
 
     #[test]

@@ -353,9 +353,11 @@ impl ThroughputSampler {
 pub struct ConfigFacts {
     /// The configuration file, absolute; none when the defaults were used.
     pub file: Option<String>,
-    /// SHA-256 of `effective` (every setting, defaults included, as TOML): two runs with the
-    /// same hash were configured alike whatever their files looked like.
+    /// SHA-256 of `effective`: two runs with the same hash were configured alike whatever
+    /// their files looked like and wherever they wrote.
     pub sha256: String,
+    /// Every setting, defaults included, as TOML, with `output.dir` and `state.path` left
+    /// empty (the outputs and the state's facts say where the run wrote).
     pub effective: String,
 }
 

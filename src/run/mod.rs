@@ -377,7 +377,14 @@ pub(crate) fn fill_figures(
     summary.reject_details = figures.common_details();
     let (exact, near) = figures.duplicate_kinds();
     summary.duplicates_by_kind = DuplicateKinds { exact, near };
-    let effective = crate::config::to_toml(&plan.effective);
+    // Where the run wrote aside (the report names the outputs and the state): a nightly job
+    // writes a new directory every night, and its configuration is still the same.
+    let mut effective = plan.effective.clone();
+    effective.output.dir = String::new();
+    if let Some(path) = effective.state.path.as_mut() {
+        path.clear();
+    }
+    let effective = crate::config::to_toml(&effective);
     summary.config = figures::ConfigFacts {
         file: plan
             .config_file
