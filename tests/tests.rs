@@ -15,6 +15,7 @@ mod markup;
 mod near;
 mod nights;
 mod pages;
+mod report;
 mod samples;
 mod shards;
 mod text;

@@ -9,7 +9,9 @@ use plotters::prelude::*;
 
 /// A chart's size in pixels.
 const WIDTH: u32 = 560;
-const BAR_HEIGHT: u32 = 22;
+const BAR_HEIGHT: u32 = 24;
+/// Axis labels and descriptions, in pixels.
+const LABEL_SIZE: u32 = 13;
 
 /// Colours of the series, in order; colour-blind safe (Okabe–Ito).
 pub const PALETTE: [RGBColor; 6] = [
@@ -42,7 +44,7 @@ type DrawResult = Result<(), Box<dyn std::error::Error>>;
 /// Horizontal bars, one per row, labelled on the left; `unit` names the values' axis.
 pub fn bars(title: &str, bars: &[Bar], unit: &str) -> String {
     let mut svg = String::new();
-    let height = 70 + BAR_HEIGHT * bars.len().max(1) as u32;
+    let height = (70 + BAR_HEIGHT * bars.len().max(1) as u32).max(200);
     let drawn = draw_bars(&mut svg, (WIDTH, height), title, bars, unit);
     finish(svg, drawn)
 }
@@ -64,8 +66,8 @@ fn draw_bars(
         .max()
         .unwrap_or(4)
         .clamp(4, 28) as u32
-        * 7
-        + 10;
+        * 8
+        + 12;
     let rows = bars.len().max(1);
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 16))
@@ -76,6 +78,8 @@ fn draw_bars(
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .label_style(("sans-serif", LABEL_SIZE))
+        .axis_desc_style(("sans-serif", LABEL_SIZE))
         .x_desc(unit)
         .x_labels(6)
         .x_label_formatter(&|v| short_number(*v))
@@ -106,10 +110,20 @@ fn draw_bars(
     Ok(())
 }
 
-/// Lines over a numeric x axis, with a legend; a series with one point is drawn as a dot.
-pub fn lines(title: &str, x_desc: &str, y_desc: &str, lines: &[Line]) -> String {
+/// What the x axis of a line chart counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XAxis {
+    /// Seconds since the run started: the axis starts at 0.
+    Seconds,
+    /// Night numbers: whole numbers only.
+    Nights,
+}
+
+/// Lines over a numeric x axis, with a legend; every point is also a dot, so a series of one
+/// point shows.
+pub fn lines(title: &str, x: XAxis, x_desc: &str, y_desc: &str, lines: &[Line]) -> String {
     let mut svg = String::new();
-    let drawn = draw_lines(&mut svg, (WIDTH, 300), title, x_desc, y_desc, lines);
+    let drawn = draw_lines(&mut svg, (WIDTH, 300), title, (x, x_desc), y_desc, lines);
     finish(svg, drawn)
 }
 
@@ -117,7 +131,7 @@ fn draw_lines(
     svg: &mut String,
     size: (u32, u32),
     title: &str,
-    x_desc: &str,
+    (x_axis, x_desc): (XAxis, &str),
     y_desc: &str,
     lines: &[Line],
 ) -> DrawResult {
@@ -130,9 +144,14 @@ fn draw_lines(
     if x_min > x_max {
         (x_min, x_max) = (0.0, 1.0);
     }
+    if x_axis == XAxis::Seconds {
+        x_min = 0.0;
+        x_max = x_max.max(1e-3) * 1.02;
+    }
     if x_max - x_min < 1e-9 {
         (x_min, x_max) = (x_min - 0.5, x_max + 0.5);
     }
+    let nights = (x_max - x_min).round() as usize + 1;
     let y_max = points().map(|p| p.1).fold(0.0, f64::max);
     let y_max = if y_max > 0.0 { y_max * 1.1 } else { 1.0 };
     let mut chart = ChartBuilder::on(&root)
@@ -143,11 +162,19 @@ fn draw_lines(
         .build_cartesian_2d(x_min..x_max, 0.0..y_max)?;
     chart
         .configure_mesh()
+        .label_style(("sans-serif", LABEL_SIZE))
+        .axis_desc_style(("sans-serif", LABEL_SIZE))
         .x_desc(x_desc)
         .y_desc(y_desc)
-        .x_labels(8)
+        .x_labels(match x_axis {
+            XAxis::Seconds => 8,
+            XAxis::Nights => nights.clamp(2, 12),
+        })
         .y_labels(6)
-        .x_label_formatter(&|v| short_number(*v))
+        .x_label_formatter(&|v| match x_axis {
+            XAxis::Nights if (v - v.round()).abs() > 1e-6 => String::new(),
+            _ => short_number(*v),
+        })
         .y_label_formatter(&|v| short_number(*v))
         .draw()?;
     for line in lines {
@@ -199,12 +226,12 @@ pub fn short_number(v: f64) -> String {
         format!("{:.0}k", v / 1e3)
     } else if a >= 1e3 {
         format!("{:.1}k", v / 1e3)
-    } else if a == a.trunc() {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
+    } else if a == a.trunc() || a >= 10.0 {
         format!("{v:.0}")
     } else {
-        format!("{v:.2}")
+        // Two significant digits, however small (a step of a short run takes microseconds).
+        let decimals = (1.0 - a.log10().floor()).clamp(1.0, 8.0) as usize;
+        format!("{v:.decimals$}")
     }
 }
 
@@ -249,6 +276,7 @@ mod tests {
     fn a_line_chart_draws_a_polyline_and_its_legend() {
         let svg = lines(
             "nights",
+            XAxis::Nights,
             "night",
             "articles",
             &[Line {
@@ -267,5 +295,7 @@ mod tests {
         assert_eq!(short_number(12_000.0), "12k");
         assert_eq!(short_number(3.0), "3");
         assert_eq!(short_number(0.25), "0.25");
+        assert_eq!(short_number(0.0031), "0.0031");
+        assert_eq!(short_number(2.5), "2.5");
     }
 }

@@ -12,7 +12,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use charts::{Bar, Line, PALETTE};
+use charts::{Bar, Line, PALETTE, XAxis};
 
 /// The sections' ids, in page order (the trend only with a state).
 pub const SECTIONS: [&str; 8] = [
@@ -87,6 +87,7 @@ fn trend(page: &mut String, nights: &[Value]) {
     };
     let outcome = charts::lines(
         "Kept, duplicates and rejects per night",
+        XAxis::Nights,
         "night",
         "articles",
         &[
@@ -104,6 +105,7 @@ fn trend(page: &mut String, nights: &[Value]) {
         .collect();
     let fresh = charts::lines(
         "New against re-scraped",
+        XAxis::Nights,
         "night",
         "articles / files",
         &[
@@ -122,6 +124,7 @@ fn trend(page: &mut String, nights: &[Value]) {
         .collect();
     let size = charts::lines(
         "The state's size",
+        XAxis::Nights,
         "night",
         "articles in the state",
         &[line("articles after the night", PALETTE[5], size)],
@@ -212,6 +215,7 @@ fn throughput(page: &mut String, report: &Value) {
     let run = &report["run"];
     let files_chart = charts::lines(
         "Files per second over the run",
+        XAxis::Seconds,
         "seconds",
         "files/s",
         &[Line {
@@ -222,6 +226,7 @@ fn throughput(page: &mut String, report: &Value) {
     );
     let mb_chart = charts::lines(
         "MB per second over the run",
+        XAxis::Seconds,
         "seconds",
         "MB/s",
         &[Line {
@@ -447,20 +452,24 @@ fn table(page: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<Stri
         page.push_str("<p class=\"note\">(none)</p>");
         return;
     }
+    // Numbers are right-aligned, text left, and a header like the column under it.
+    let class = |cell: &str| {
+        if cell.is_empty() || cell.replace(',', "").parse::<f64>().is_ok() {
+            ""
+        } else {
+            " class=\"text\""
+        }
+    };
     page.push_str("<table><tr>");
-    for name in header {
-        let _ = write!(page, "<th>{}</th>", escape(name));
+    for (column, name) in header.iter().enumerate() {
+        let first = rows[0].get(column).map_or("", String::as_str);
+        let _ = write!(page, "<th{}>{}</th>", class(first), escape(name));
     }
     page.push_str("</tr>");
-    for row in rows {
+    for row in &rows {
         page.push_str("<tr>");
         for cell in row {
-            let class = if cell.parse::<f64>().is_ok() || cell.is_empty() {
-                ""
-            } else {
-                " class=\"text\""
-            };
-            let _ = write!(page, "<td{class}>{}</td>", escape(&cell));
+            let _ = write!(page, "<td{}>{}</td>", class(cell), escape(cell));
         }
         page.push_str("</tr>");
     }
