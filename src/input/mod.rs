@@ -107,8 +107,9 @@ pub(crate) enum FileFormat {
     Warc { archive: Vec<u8> },
 }
 
-/// Time a whole file's reading and decompressing took; decoding and the format's parsing are
-/// what else [`read`] spends outside `emit`. Zero for a dump's chunk (read on the walker).
+/// Time a whole file's reading and decompressing took, when `timed`; decoding and the format's
+/// parsing are what else [`read`] spends outside `emit`. Zero for a dump's chunk (read on the
+/// walker).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct LoadNanos {
     pub(crate) read: u64,
@@ -121,6 +122,7 @@ pub(crate) fn read(
     plan: &InputPlan,
     found: Discovered,
     remember: bool,
+    timed: bool,
     emit: &mut dyn FnMut(Item),
 ) -> LoadNanos {
     let source = match found {
@@ -167,7 +169,7 @@ pub(crate) fn read(
         content,
         read_ns,
         decompress_ns,
-    } = match load::load(plan, &source, remember) {
+    } = match load::load(plan, &source, remember, timed) {
         Ok(loaded) => loaded,
         Err((reason, detail, bytes_in)) => {
             // A file that could not be opened or read is tried again next night.

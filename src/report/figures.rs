@@ -2,12 +2,16 @@
 //! throughput over the run, counts per site, the length histogram of kept articles, the largest
 //! duplicate clusters and the most common reject details.
 //!
-//! They are gathered cheaply. Workers time each step with one clock read between steps and sum
-//! the nanoseconds per input; a batch's sums are added once to the run's [`FigureTally`] on the
-//! writing thread, which also counts sites, lengths, clusters and details as it writes records
-//! in input order, so the figures are the same for any thread count (the times aside). The
-//! tally is bounded: at most [`MAX_DISTINCT_DETAILS`] distinct reject details are told apart,
-//! and only a few example copies are kept per cluster.
+//! They are gathered cheaply. A clock read costs tens of nanoseconds here, and an input a few
+//! tens of microseconds, so timing every step of every input would cost several percent: a
+//! worker times one input in [`TIME_EVERY`] (a [`Stopwatch`] reads the clock once between two
+//! steps) and reads no clock at all for the others; the writing thread does the same for the
+//! records it decides and writes. The sampled nanoseconds are summed per input, a batch's sums
+//! are added once to the run's [`FigureTally`], and the report scales them by inputs / timed
+//! inputs. The writing thread also counts sites, lengths, clusters and details as it writes
+//! records in input order, so those figures are the same for any thread count. The tally is
+//! bounded: at most [`MAX_DISTINCT_DETAILS`] distinct reject details are told apart, and only a
+//! few example copies are kept per cluster.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +24,8 @@ use crate::article::RejectReason;
 pub const INPUT_STEPS: [&str; 3] = ["read", "decompress", "decode"];
 /// Steps after the stages.
 pub const LATE_STEPS: [&str; 4] = ["boilerplate", "hash", "dedup", "write"];
+/// One input (and one written record) in this many is timed.
+pub const TIME_EVERY: u64 = 8;
 /// Stages beyond this many in a pipeline are timed together with the last one.
 pub const MAX_TIMED_STAGES: usize = 16;
 /// Reject details told apart; past that, new ones are counted as "(other details)".
@@ -33,14 +39,56 @@ pub const TOP_DETAILS: usize = 10;
 /// Log-2 length bins: bin `k` holds texts of `[2^k, 2^(k+1))` bytes.
 const LENGTH_BINS: usize = 40;
 
-/// Nanoseconds per step, summed over inputs (on every worker: thread time, not wall time).
+/// Nanoseconds per step, summed over the timed inputs (on every worker: thread time, not wall
+/// time), with how many inputs and records there were and how many were timed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepNanos {
     pub input: [u64; 3],
     /// By the stage's place in the pipeline (a fixed array: no allocation per input).
     pub stages: [u64; MAX_TIMED_STAGES],
-    /// `boilerplate`, `hash`, `dedup`, `write`, as in [`LATE_STEPS`].
+    /// `boilerplate`, `hash`, `dedup`, `write`, as in [`LATE_STEPS`]; the last two are the
+    /// writing thread's.
     pub late: [u64; 4],
+    pub inputs: u64,
+    pub timed_inputs: u64,
+    pub written: u64,
+    pub timed_written: u64,
+}
+
+/// Laps between the steps of one timed input; for an input not timed it reads no clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Stopwatch(Option<std::time::Instant>);
+
+impl Stopwatch {
+    pub fn start(timed: bool) -> Stopwatch {
+        Stopwatch(timed.then(std::time::Instant::now))
+    }
+
+    /// Adds the time since the last lap (or the start) to `slot`.
+    pub fn lap(&mut self, slot: &mut u64) {
+        if let Some(at) = self.0 {
+            let now = std::time::Instant::now();
+            *slot += (now - at).as_nanos() as u64;
+            self.0 = Some(now);
+        }
+    }
+
+    /// Goes on from now, leaving what passed since the last lap uncounted.
+    pub fn restart(&mut self) {
+        if self.0.is_some() {
+            self.0 = Some(std::time::Instant::now());
+        }
+    }
+}
+
+impl StepNanos {
+    /// Whether the next record the writing thread handles is timed; counts it.
+    pub fn time_next_record(&mut self) -> bool {
+        let timed = self.written % TIME_EVERY == 0;
+        self.written += 1;
+        self.timed_written += u64::from(timed);
+        timed
+    }
 }
 
 impl StepNanos {
@@ -59,34 +107,40 @@ impl StepNanos {
         for (mine, theirs) in self.late.iter_mut().zip(other.late) {
             *mine += theirs;
         }
+        self.inputs += other.inputs;
+        self.timed_inputs += other.timed_inputs;
+        self.written += other.written;
+        self.timed_written += other.timed_written;
     }
 
-    /// The steps in pipeline order, named, in seconds.
+    /// The steps in pipeline order, named, in seconds: the timed inputs' sums scaled to all.
     pub fn seconds(&self, stage_names: &[&str]) -> Vec<StepTime> {
+        let scale = |all: u64, timed: u64| all as f64 / timed.max(1) as f64 / 1e9;
+        let workers = scale(self.inputs, self.timed_inputs);
+        let writer = scale(self.written, self.timed_written);
         let mut steps = Vec::new();
-        let mut push = |name: String, nanos: u64| {
+        let mut push = |name: String, nanos: u64, scale: f64| {
             steps.push(StepTime {
                 step: name,
-                seconds: nanos as f64 / 1e9,
+                seconds: nanos as f64 * scale,
             })
         };
         for (name, nanos) in INPUT_STEPS.iter().zip(self.input) {
-            push(name.to_string(), nanos);
+            push(name.to_string(), nanos, workers);
         }
         for (index, name) in stage_names.iter().enumerate() {
             let index = index.min(MAX_TIMED_STAGES - 1);
-            push(format!("stage:{name}"), self.stages[index]);
+            push(format!("stage:{name}"), self.stages[index], workers);
         }
-        for (name, nanos) in LATE_STEPS.iter().zip(self.late) {
-            push(name.to_string(), nanos);
+        for (index, (name, nanos)) in LATE_STEPS.iter().zip(self.late).enumerate() {
+            push(
+                name.to_string(),
+                nanos,
+                if index < 2 { workers } else { writer },
+            );
         }
         steps
     }
-}
-
-/// Nanoseconds since `since`, as a `u64`.
-pub fn nanos_since(since: std::time::Instant) -> u64 {
-    since.elapsed().as_nanos() as u64
 }
 
 /// One step's time in `report.json`.
@@ -395,6 +449,30 @@ pub fn nonzero_reasons(by_reason: &BTreeMap<&'static str, u64>) -> Vec<(&'static
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sampled_step_times_are_scaled_to_every_input() {
+        let mut steps = StepNanos::default();
+        let timed: Vec<bool> = (0..16).map(|_| steps.time_next_record()).collect();
+        assert_eq!(timed.iter().filter(|t| **t).count() as u64, 16 / TIME_EVERY);
+        steps.late[3] = 2_000_000_000;
+        steps.inputs = 10;
+        steps.timed_inputs = 2;
+        steps.input[0] = 1_000_000_000;
+        let seconds = steps.seconds(&["html"]);
+        assert_eq!(seconds[0].step, "read");
+        assert_eq!(seconds[0].seconds, 5.0, "1 s over 2 of 10 inputs");
+        assert_eq!(seconds[3].step, "stage:html");
+        let write = seconds.last().unwrap();
+        assert_eq!(
+            (write.step.as_str(), write.seconds),
+            ("write", 2.0 * TIME_EVERY as f64)
+        );
+        let mut unread = Stopwatch::start(false);
+        let mut slot = 0;
+        unread.lap(&mut slot);
+        assert_eq!(slot, 0);
+    }
 
     #[test]
     fn lengths_fall_in_log_2_bins() {

@@ -4,8 +4,8 @@
 //! never fails: whatever goes wrong with one file, a panic in a stage included (caught), becomes
 //! a reject with a stable reason.
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::Instant;
 
 use crate::article::{Article, RejectReason};
 use crate::config::Plan;
@@ -13,7 +13,7 @@ use crate::dedup::near;
 use crate::dedup::{self, ContentHash, boilerplate};
 use crate::input::discover::Discovered;
 use crate::input::{self, ContainerMeta, Item, Pending};
-use crate::report::figures::{StepNanos, nanos_since};
+use crate::report::figures::{StepNanos, Stopwatch, TIME_EVERY};
 use crate::stages::markup::MarkupStage;
 use crate::stages::{Stage, header};
 use crate::state::FileStamp;
@@ -55,19 +55,32 @@ pub(crate) struct Cleaned {
     pub(crate) bytes_in: u64,
 }
 
+thread_local! {
+    /// Inputs this worker thread has processed, to time one in [`TIME_EVERY`].
+    static INPUTS: Cell<u64> = const { Cell::new(0) };
+}
+
 /// Reads, decodes, cleans and hashes one input — one outcome per article it holds (a JSON dump
-/// holds many). Never fails: a problem is a reject. The time of each step is added to `steps`.
+/// holds many). Never fails: a problem is a reject. One input in [`TIME_EVERY`] on each worker
+/// is timed, step by step, into `steps`.
 pub(crate) fn process(plan: &Plan, found: Discovered, steps: &mut StepNanos) -> Vec<Outcome> {
+    let timed = INPUTS.with(|n| {
+        let seen = n.get();
+        n.set(seen + 1);
+        seen % TIME_EVERY == 0
+    });
+    steps.inputs += 1;
+    steps.timed_inputs += u64::from(timed);
     let mut outcomes = Vec::with_capacity(2);
     let remember = plan.state_path.is_some();
-    let started = Instant::now();
+    let mut input = Stopwatch::start(timed);
     let mut cleaning = 0;
-    let loaded = input::read(&plan.input, found, remember, &mut |item| {
+    let loaded = input::read(&plan.input, found, remember, timed, &mut |item| {
         outcomes.push(match item {
             Item::Article(pending) => {
-                let at = Instant::now();
-                let outcome = clean(plan, *pending, steps);
-                cleaning += nanos_since(at);
+                let mut watch = Stopwatch::start(timed);
+                let outcome = clean(plan, *pending, steps, timed);
+                watch.lap(&mut cleaning);
                 outcome
             }
             Item::Rejected {
@@ -86,26 +99,25 @@ pub(crate) fn process(plan: &Plan, found: Discovered, steps: &mut StepNanos) -> 
         });
     });
     // Decoding and parsing the format is what the input took besides reading and inflating.
-    let input = nanos_since(started).saturating_sub(cleaning);
+    let mut total = 0;
+    input.lap(&mut total);
     steps.input[0] += loaded.read;
     steps.input[1] += loaded.decompress;
-    steps.input[2] += input.saturating_sub(loaded.read + loaded.decompress);
+    steps.input[2] += total.saturating_sub(cleaning + loaded.read + loaded.decompress);
     outcomes
 }
 
-/// Runs every stage, in order, timing each between two clock reads.
-fn run_stages(stages: &[Stage], article: &mut Article, steps: &mut StepNanos) {
-    let mut at = Instant::now();
+/// Runs every stage, in order, timing each between two clock reads when `timed`.
+fn run_stages(stages: &[Stage], article: &mut Article, steps: &mut StepNanos, timed: bool) {
+    let mut watch = Stopwatch::start(timed);
     for (index, stage) in stages.iter().enumerate() {
         stage.apply(article);
-        let now = Instant::now();
-        steps.add_stage(index, (now - at).as_nanos() as u64);
-        at = now;
+        watch.lap(&mut steps.stages[index.min(steps.stages.len() - 1)]);
     }
 }
 
 /// Runs the stages on one article and hashes it, or says why nothing is left.
-fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos) -> Outcome {
+fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos, timed: bool) -> Outcome {
     let Pending {
         source,
         mut article,
@@ -120,7 +132,7 @@ fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos) -> Outcome {
         bytes_in,
     };
     let cleaned = catch_unwind(AssertUnwindSafe(|| {
-        run_stages(&plan.stages, &mut article, steps);
+        run_stages(&plan.stages, &mut article, steps, timed);
     }));
     if let Err(panic) = cleaned {
         let message = panic
@@ -143,19 +155,19 @@ fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos) -> Outcome {
         };
         return reject(source, RejectReason::NoText, detail);
     }
-    let hashing = Instant::now();
+    let mut watch = Stopwatch::start(timed);
     let dedup_hash = dedup::hash_text(&article.text);
     let signature = plan
         .near
         .as_ref()
         .map(|near| near::signature(near, &article.text));
-    steps.late[1] += nanos_since(hashing);
+    watch.lap(&mut steps.late[1]);
     // Always: the report counts per site.
     let site = boilerplate::site_of(&source, article.url.as_deref());
     let mut sha256 = dedup_hash;
     let mut boilerplate_removed = Vec::new();
-    let removing = Instant::now();
     if let Some(table) = plan.boilerplate_table.get() {
+        watch.restart();
         if let Some((text, removed)) = table.remove(&site, &article.text) {
             if text.is_empty() {
                 let detail = format!(
@@ -168,7 +180,7 @@ fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos) -> Outcome {
             sha256 = dedup::hash_text(&article.text);
             boilerplate_removed = removed;
         }
-        steps.late[0] += nanos_since(removing);
+        watch.lap(&mut steps.late[0]);
     }
     if let Some(container) = container {
         apply_container_meta(plan, &mut article, container);

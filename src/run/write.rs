@@ -12,9 +12,8 @@ use crate::dedup::{self, Decision, DedupPlan, InMemory, KeptIndex, near};
 use crate::error::Result;
 use crate::output::Outputs;
 use crate::report::RunSummary;
-use crate::report::figures::{FigureTally, nanos_since};
+use crate::report::figures::{FigureTally, Stopwatch};
 use crate::state::RunBatch;
-use std::time::Instant;
 
 use super::process::Outcome;
 
@@ -99,19 +98,20 @@ pub(crate) fn write_batch(
                 tally
                     .figures
                     .rejected(&site_of(&source, None), reason, &detail);
-                let writing = Instant::now();
+                let steps = &mut tally.figures.steps;
+                let mut watch = Stopwatch::start(steps.time_next_record());
                 outputs.rejects.write(&RejectRecord {
                     source: &source,
                     reason,
                     detail: &detail,
                 })?;
-                tally.figures.steps.late[3] += nanos_since(writing);
+                watch.lap(&mut tally.figures.steps.late[3]);
             }
             Outcome::Cleaned(cleaned) => {
                 written.bytes += cleaned.bytes_in;
                 summary.bytes.input += cleaned.bytes_in;
                 summary.counts.seen += 1;
-                let deciding = Instant::now();
+                let mut watch = Stopwatch::start(tally.figures.steps.time_next_record());
                 let id = dedup::record_id(&cleaned.source, &cleaned.dedup_hash);
                 let decision = dedup::decide(
                     decider.index(),
@@ -120,8 +120,7 @@ pub(crate) fn write_batch(
                     cleaned.signature.as_deref(),
                     id,
                 );
-                let writing = Instant::now();
-                tally.figures.steps.late[2] += (writing - deciding).as_nanos() as u64;
+                watch.lap(&mut tally.figures.steps.late[2]);
                 // A shard's outcomes do not carry the site; it is cheap to find again.
                 let site = match cleaned.site.is_empty() {
                     true => site_of(&cleaned.source, cleaned.article.url.as_deref()),
@@ -188,7 +187,7 @@ pub(crate) fn write_batch(
                         })?;
                     }
                 }
-                tally.figures.steps.late[3] += nanos_since(writing);
+                watch.lap(&mut tally.figures.steps.late[3]);
             }
         }
     }
