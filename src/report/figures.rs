@@ -4,11 +4,11 @@
 //!
 //! They are gathered cheaply. A clock read costs tens of nanoseconds here, and an input a few
 //! tens of microseconds, so timing every step of every input would cost several percent: a
-//! worker times one input in [`TIME_EVERY`] (a [`Stopwatch`] reads the clock once between two
-//! steps) and reads no clock at all for the others; the writing thread does the same for the
-//! records it decides and writes. The sampled nanoseconds are summed per input, a batch's sums
-//! are added once to the run's [`FigureTally`], and the report scales them by inputs / timed
-//! inputs. The writing thread also counts sites, lengths, clusters and details as it writes
+//! worker times its first [`TIMED_IN_FULL`] inputs and then one in [`TIME_EVERY`], that one
+//! counted [`TIME_EVERY`] times (a [`Stopwatch`] reads the clock once between two steps), and
+//! reads no clock at all for the others; the writing thread does the same for the records it
+//! decides and writes. The weighted nanoseconds are summed per input and a batch's sums are
+//! added once to the run's [`FigureTally`]. The writing thread also counts sites, lengths, clusters and details as it writes
 //! records in input order, so those figures are the same for any thread count. The tally is
 //! bounded: at most [`MAX_DISTINCT_DETAILS`] distinct reject details are told apart, and only a
 //! few example copies are kept per cluster.
@@ -24,8 +24,23 @@ use crate::article::RejectReason;
 pub const INPUT_STEPS: [&str; 3] = ["read", "decompress", "decode"];
 /// Steps after the stages.
 pub const LATE_STEPS: [&str; 4] = ["boilerplate", "hash", "dedup", "write"];
-/// One input (and one written record) in this many is timed.
+/// After the first [`TIMED_IN_FULL`], one input (and one written record) in this many is timed.
 pub const TIME_EVERY: u64 = 8;
+/// Inputs a worker (and records the writing thread) times every one of: a small run is timed
+/// in full, and what a big one spends on them is negligible.
+pub const TIMED_IN_FULL: u64 = 256;
+
+/// How much the `seen`-th input (or record, from 0) counts in the step times: 1 while all are
+/// timed, then [`TIME_EVERY`] for one in [`TIME_EVERY`], and 0 (not timed) for the others.
+pub fn timing_weight(seen: u64) -> u64 {
+    if seen < TIMED_IN_FULL {
+        1
+    } else if seen % TIME_EVERY == 0 {
+        TIME_EVERY
+    } else {
+        0
+    }
+}
 /// Stages beyond this many in a pipeline are timed together with the last one.
 pub const MAX_TIMED_STAGES: usize = 16;
 /// Reject details told apart; past that, new ones are counted as "(other details)".
@@ -39,8 +54,8 @@ pub const TOP_DETAILS: usize = 10;
 /// Log-2 length bins: bin `k` holds texts of `[2^k, 2^(k+1))` bytes.
 const LENGTH_BINS: usize = 40;
 
-/// Nanoseconds per step, summed over the timed inputs (on every worker: thread time, not wall
-/// time), with how many inputs and records there were and how many were timed.
+/// Nanoseconds per step, weighted (see [`timing_weight`]) and summed over inputs (on every
+/// worker: thread time, not wall time).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepNanos {
     pub input: [u64; 3],
@@ -49,45 +64,48 @@ pub struct StepNanos {
     /// `boilerplate`, `hash`, `dedup`, `write`, as in [`LATE_STEPS`]; the last two are the
     /// writing thread's.
     pub late: [u64; 4],
-    pub inputs: u64,
-    pub timed_inputs: u64,
+    /// Records the writing thread has handled, for their weights.
     pub written: u64,
-    pub timed_written: u64,
 }
 
-/// Laps between the steps of one timed input; for an input not timed it reads no clock.
+/// Laps between the steps of one timed input, each counted `weight` times; for an input not
+/// timed (weight 0) it reads no clock.
 #[derive(Debug, Clone, Copy)]
-pub struct Stopwatch(Option<std::time::Instant>);
+pub struct Stopwatch {
+    at: Option<std::time::Instant>,
+    weight: u64,
+}
 
 impl Stopwatch {
-    pub fn start(timed: bool) -> Stopwatch {
-        Stopwatch(timed.then(std::time::Instant::now))
+    pub fn start(weight: u64) -> Stopwatch {
+        Stopwatch {
+            at: (weight > 0).then(std::time::Instant::now),
+            weight,
+        }
     }
 
     /// Adds the time since the last lap (or the start) to `slot`.
     pub fn lap(&mut self, slot: &mut u64) {
-        if let Some(at) = self.0 {
+        if let Some(at) = self.at {
             let now = std::time::Instant::now();
-            *slot += (now - at).as_nanos() as u64;
-            self.0 = Some(now);
+            *slot += (now - at).as_nanos() as u64 * self.weight;
+            self.at = Some(now);
         }
     }
 
     /// Goes on from now, leaving what passed since the last lap uncounted.
     pub fn restart(&mut self) {
-        if self.0.is_some() {
-            self.0 = Some(std::time::Instant::now());
+        if self.at.is_some() {
+            self.at = Some(std::time::Instant::now());
         }
     }
 }
 
 impl StepNanos {
-    /// Whether the next record the writing thread handles is timed; counts it.
-    pub fn time_next_record(&mut self) -> bool {
-        let timed = self.written % TIME_EVERY == 0;
+    /// The weight of the next record the writing thread handles; counts it.
+    pub fn time_next_record(&mut self) -> u64 {
         self.written += 1;
-        self.timed_written += u64::from(timed);
-        timed
+        timing_weight(self.written - 1)
     }
 }
 
@@ -107,37 +125,27 @@ impl StepNanos {
         for (mine, theirs) in self.late.iter_mut().zip(other.late) {
             *mine += theirs;
         }
-        self.inputs += other.inputs;
-        self.timed_inputs += other.timed_inputs;
         self.written += other.written;
-        self.timed_written += other.timed_written;
     }
 
-    /// The steps in pipeline order, named, in seconds: the timed inputs' sums scaled to all.
+    /// The steps in pipeline order, named, in seconds.
     pub fn seconds(&self, stage_names: &[&str]) -> Vec<StepTime> {
-        let scale = |all: u64, timed: u64| all as f64 / timed.max(1) as f64 / 1e9;
-        let workers = scale(self.inputs, self.timed_inputs);
-        let writer = scale(self.written, self.timed_written);
         let mut steps = Vec::new();
-        let mut push = |name: String, nanos: u64, scale: f64| {
+        let mut push = |name: String, nanos: u64| {
             steps.push(StepTime {
                 step: name,
-                seconds: nanos as f64 * scale,
+                seconds: nanos as f64 / 1e9,
             })
         };
         for (name, nanos) in INPUT_STEPS.iter().zip(self.input) {
-            push(name.to_string(), nanos, workers);
+            push(name.to_string(), nanos);
         }
         for (index, name) in stage_names.iter().enumerate() {
             let index = index.min(MAX_TIMED_STAGES - 1);
-            push(format!("stage:{name}"), self.stages[index], workers);
+            push(format!("stage:{name}"), self.stages[index]);
         }
-        for (index, (name, nanos)) in LATE_STEPS.iter().zip(self.late).enumerate() {
-            push(
-                name.to_string(),
-                nanos,
-                if index < 2 { workers } else { writer },
-            );
+        for (name, nanos) in LATE_STEPS.iter().zip(self.late) {
+            push(name.to_string(), nanos);
         }
         steps
     }
@@ -451,27 +459,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sampled_step_times_are_scaled_to_every_input() {
-        let mut steps = StepNanos::default();
-        let timed: Vec<bool> = (0..16).map(|_| steps.time_next_record()).collect();
-        assert_eq!(timed.iter().filter(|t| **t).count() as u64, 16 / TIME_EVERY);
-        steps.late[3] = 2_000_000_000;
-        steps.inputs = 10;
-        steps.timed_inputs = 2;
-        steps.input[0] = 1_000_000_000;
-        let seconds = steps.seconds(&["html"]);
-        assert_eq!(seconds[0].step, "read");
-        assert_eq!(seconds[0].seconds, 5.0, "1 s over 2 of 10 inputs");
-        assert_eq!(seconds[3].step, "stage:html");
-        let write = seconds.last().unwrap();
+    fn step_times_are_sampled_and_weighted() {
+        let weights: Vec<u64> = (0..TIMED_IN_FULL + 64).map(timing_weight).collect();
+        assert!(weights[..TIMED_IN_FULL as usize].iter().all(|&w| w == 1));
+        let later = &weights[TIMED_IN_FULL as usize..];
         assert_eq!(
-            (write.step.as_str(), write.seconds),
-            ("write", 2.0 * TIME_EVERY as f64)
+            later.iter().sum::<u64>(),
+            64,
+            "the weights stand for every input"
         );
-        let mut unread = Stopwatch::start(false);
+        assert_eq!(
+            later.iter().filter(|&&w| w > 0).count() as u64,
+            64 / TIME_EVERY
+        );
+        let mut steps = StepNanos::default();
+        assert_eq!(steps.time_next_record(), 1);
+        assert_eq!(steps.written, 1);
+        let mut unread = Stopwatch::start(0);
         let mut slot = 0;
         unread.lap(&mut slot);
         assert_eq!(slot, 0);
+        let mut read = Stopwatch::start(TIME_EVERY);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        read.lap(&mut slot);
+        assert!(slot >= 2_000_000 * TIME_EVERY, "{slot}");
+        steps.input[0] = 1_500_000_000;
+        let seconds = steps.seconds(&["html"]);
+        assert_eq!(
+            (seconds[0].step.as_str(), seconds[0].seconds),
+            ("read", 1.5)
+        );
+        assert_eq!(seconds[3].step, "stage:html");
+        assert_eq!(seconds.last().unwrap().step, "write");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::dedup::near;
 use crate::dedup::{self, ContentHash, boilerplate};
 use crate::input::discover::Discovered;
 use crate::input::{self, ContainerMeta, Item, Pending};
-use crate::report::figures::{StepNanos, Stopwatch, TIME_EVERY};
+use crate::report::figures::{StepNanos, Stopwatch, timing_weight};
 use crate::stages::markup::MarkupStage;
 use crate::stages::{Stage, header};
 use crate::state::FileStamp;
@@ -56,30 +56,29 @@ pub(crate) struct Cleaned {
 }
 
 thread_local! {
-    /// Inputs this worker thread has processed, to time one in [`TIME_EVERY`].
+    /// Inputs this worker thread has processed, for their timing weights.
     static INPUTS: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Reads, decodes, cleans and hashes one input — one outcome per article it holds (a JSON dump
-/// holds many). Never fails: a problem is a reject. One input in [`TIME_EVERY`] on each worker
-/// is timed, step by step, into `steps`.
+/// holds many). Never fails: a problem is a reject. When the worker's sampling says so
+/// ([`timing_weight`]), the input is timed step by step into `steps`.
 pub(crate) fn process(plan: &Plan, found: Discovered, steps: &mut StepNanos) -> Vec<Outcome> {
-    let timed = INPUTS.with(|n| {
+    let weight = INPUTS.with(|n| {
         let seen = n.get();
         n.set(seen + 1);
-        seen % TIME_EVERY == 0
+        timing_weight(seen)
     });
-    steps.inputs += 1;
-    steps.timed_inputs += u64::from(timed);
+    let timed = weight > 0;
     let mut outcomes = Vec::with_capacity(2);
     let remember = plan.state_path.is_some();
-    let mut input = Stopwatch::start(timed);
+    let mut input = Stopwatch::start(weight);
     let mut cleaning = 0;
     let loaded = input::read(&plan.input, found, remember, timed, &mut |item| {
         outcomes.push(match item {
             Item::Article(pending) => {
-                let mut watch = Stopwatch::start(timed);
-                let outcome = clean(plan, *pending, steps, timed);
+                let mut watch = Stopwatch::start(weight);
+                let outcome = clean(plan, *pending, steps, weight);
                 watch.lap(&mut cleaning);
                 outcome
             }
@@ -101,15 +100,16 @@ pub(crate) fn process(plan: &Plan, found: Discovered, steps: &mut StepNanos) -> 
     // Decoding and parsing the format is what the input took besides reading and inflating.
     let mut total = 0;
     input.lap(&mut total);
-    steps.input[0] += loaded.read;
-    steps.input[1] += loaded.decompress;
-    steps.input[2] += total.saturating_sub(cleaning + loaded.read + loaded.decompress);
+    let (read, decompress) = (loaded.read * weight, loaded.decompress * weight);
+    steps.input[0] += read;
+    steps.input[1] += decompress;
+    steps.input[2] += total.saturating_sub(cleaning + read + decompress);
     outcomes
 }
 
-/// Runs every stage, in order, timing each between two clock reads when `timed`.
-fn run_stages(stages: &[Stage], article: &mut Article, steps: &mut StepNanos, timed: bool) {
-    let mut watch = Stopwatch::start(timed);
+/// Runs every stage, in order, timing each between two clock reads when `weight > 0`.
+fn run_stages(stages: &[Stage], article: &mut Article, steps: &mut StepNanos, weight: u64) {
+    let mut watch = Stopwatch::start(weight);
     for (index, stage) in stages.iter().enumerate() {
         stage.apply(article);
         watch.lap(&mut steps.stages[index.min(steps.stages.len() - 1)]);
@@ -117,7 +117,7 @@ fn run_stages(stages: &[Stage], article: &mut Article, steps: &mut StepNanos, ti
 }
 
 /// Runs the stages on one article and hashes it, or says why nothing is left.
-fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos, timed: bool) -> Outcome {
+fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos, weight: u64) -> Outcome {
     let Pending {
         source,
         mut article,
@@ -132,7 +132,7 @@ fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos, timed: bool) -> O
         bytes_in,
     };
     let cleaned = catch_unwind(AssertUnwindSafe(|| {
-        run_stages(&plan.stages, &mut article, steps, timed);
+        run_stages(&plan.stages, &mut article, steps, weight);
     }));
     if let Err(panic) = cleaned {
         let message = panic
@@ -155,7 +155,7 @@ fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos, timed: bool) -> O
         };
         return reject(source, RejectReason::NoText, detail);
     }
-    let mut watch = Stopwatch::start(timed);
+    let mut watch = Stopwatch::start(weight);
     let dedup_hash = dedup::hash_text(&article.text);
     let signature = plan
         .near
