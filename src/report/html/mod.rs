@@ -181,10 +181,10 @@ fn outcome(page: &mut String, report: &Value) {
         }
     }
     let chart = charts::bars("How every input ended", &bars, "articles");
-    let _ = write!(
+    let _ = writeln!(
         page,
         "<section id=\"outcome\"><h2>Outcome</h2><div class=\"tiles\">{}{}{}{}{}</div>\
-         <div class=\"charts\">{}</div></section>\n",
+         <div class=\"charts\">{}</div></section>",
         tile("inputs", &count(&counts["seen"])),
         tile("kept", &count(&counts["kept"])),
         tile("exact duplicates", &count(&Value::from(exact))),
@@ -235,10 +235,10 @@ fn throughput(page: &mut String, report: &Value) {
             points: megabytes,
         }],
     );
-    let _ = write!(
+    let _ = writeln!(
         page,
         "<section id=\"throughput\"><h2>Throughput</h2><div class=\"tiles\">{}{}{}</div>\
-         <div class=\"charts\">{}{}</div></section>\n",
+         <div class=\"charts\">{}{}</div></section>",
         tile("files/s", &fixed(num(&run["files_per_second"]), 0)),
         tile("MB/s", &fixed(num(&run["megabytes_per_second"]), 1)),
         tile("MB read", &fixed(num(&report["bytes"]["in"]) / 1e6, 1)),
@@ -300,10 +300,10 @@ fn lengths(page: &mut String, report: &Value) {
         })
         .collect();
     let chart = charts::bars("Kept articles by text length (log bins)", &bars, "articles");
-    let _ = write!(
+    let _ = writeln!(
         page,
         "<section id=\"lengths\"><h2>Length of kept articles</h2><div class=\"charts\">{}\
-         </div></section>\n",
+         </div></section>",
         figure("lengths-bars", &chart)
     );
 }
@@ -418,9 +418,9 @@ fn run_facts(page: &mut String, report: &Value) {
     }
     page.push_str("<section id=\"run\"><h2>The run</h2>");
     table(page, &["fact", "value"], rows.into_iter());
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<details><summary>Effective configuration</summary><pre>{}</pre></details></section>\n",
+        "<details><summary>Effective configuration</summary><pre>{}</pre></details></section>",
         escape(str_of(&config["effective"]))
     );
 }
