@@ -58,6 +58,8 @@ fn main() {
                 rejected: 0,
                 files_read: per_run,
                 files_unchanged: 0,
+                finished_at: None,
+                state_bytes: None,
             })
             .expect("commit");
         let seconds = run_started.elapsed().as_secs_f64();

@@ -10,6 +10,14 @@ use serde::Serialize;
 
 use crate::article::{CleanStats, RejectReason};
 
+pub mod figures;
+pub mod html;
+
+use figures::{
+    ConfigFacts, DuplicateCluster, LengthBin, Night, RejectDetail, SiteTable, StepTime,
+    ThroughputSample,
+};
+
 /// Receives progress events. Called from the thread that writes the output, in input order.
 pub trait Reporter: Sync {
     /// Whether to walk the input twice so that progress has totals (and an ETA).
@@ -90,6 +98,15 @@ pub struct RunFacts {
     /// A resumed run: the inputs its killed attempt had finished at its last checkpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resumed_after_inputs: Option<u64>,
+    /// When this execution started and ended (RFC 3339, UTC).
+    pub started_at: String,
+    pub finished_at: String,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicateKinds {
+    pub exact: u64,
+    pub near: u64,
 }
 
 /// The run summary; serialised as `report.json`.
@@ -111,6 +128,27 @@ pub struct RunSummary {
     /// Dates in kept articles that could not be read (written as `null`).
     pub unparsed_dates: UnparsedDates,
     pub run: RunFacts,
+    /// Duplicates by how they were found (`exact + near == counts.duplicates`).
+    pub duplicates_by_kind: DuplicateKinds,
+    /// The configuration the run used, with its hash.
+    pub config: ConfigFacts,
+    /// The input roots, absolute.
+    pub input_roots: Vec<String>,
+    /// Seconds per step, in pipeline order (see [`figures`]).
+    pub steps: Vec<StepTime>,
+    /// Inputs accounted for over the run, for a throughput curve.
+    pub throughput: Vec<ThroughputSample>,
+    /// Counts per site: the url's host, else the first folder of the source.
+    pub sites: SiteTable,
+    /// Kept articles by text length, in log-2 bins.
+    pub length_histogram: Vec<LengthBin>,
+    /// The kept articles with the most copies in this run.
+    pub duplicate_clusters: Vec<DuplicateCluster>,
+    /// The most common reject details.
+    pub reject_details: Vec<RejectDetail>,
+    /// With a nightly state: every committed night, this one included, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nights: Option<Vec<Night>>,
 }
 
 /// What the nightly state did in this run.

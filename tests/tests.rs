@@ -16,6 +16,7 @@ mod markup;
 mod near;
 mod nights;
 mod pages;
+mod report;
 mod samples;
 mod schema;
 mod shards;

@@ -20,6 +20,10 @@ pub(crate) struct Loaded {
     pub(crate) bytes_in: u64,
     /// xxh3-128 of the file's bytes as stored, for the nightly state; 0 when not asked for.
     pub(crate) content: u128,
+    /// Time spent reading (with the fingerprint) and decompressing, for the report's steps;
+    /// zero unless the load was timed.
+    pub(crate) read_ns: u64,
+    pub(crate) decompress_ns: u64,
 }
 
 /// Why a file cannot be read: `(reason, detail, bytes read)`.
@@ -30,7 +34,10 @@ pub(crate) fn load(
     plan: &InputPlan,
     source: &Source,
     fingerprint: bool,
+    timed: bool,
 ) -> Result<Loaded, LoadFailure> {
+    let started = timed.then(std::time::Instant::now);
+    let since = || started.map_or(0, |at| at.elapsed().as_nanos() as u64);
     if source.size > plan.max_file_bytes {
         let detail = format!(
             "{} bytes is more than input.max_file_bytes = {}",
@@ -56,6 +63,7 @@ pub(crate) fn load(
     } else {
         0
     };
+    let read_ns = since();
     let compression = decompress::detect(&bytes);
     let bytes = match compression {
         None => bytes,
@@ -74,6 +82,7 @@ pub(crate) fn load(
             }
         },
     };
+    let decompress_ns = since().saturating_sub(read_ns);
     // `page.html.gz` is a page: the name that counts is the one under the compression's.
     let mut name_path = source.path.as_path();
     if let Some(format) = compression {
@@ -94,6 +103,8 @@ pub(crate) fn load(
             encoding: "",
             bytes_in,
             content,
+            read_ns,
+            decompress_ns,
         });
     }
     let declared = if json_dump {
@@ -119,6 +130,8 @@ pub(crate) fn load(
         encoding: decoded.encoding,
         bytes_in,
         content,
+        read_ns,
+        decompress_ns,
     })
 }
 

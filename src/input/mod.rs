@@ -108,33 +108,54 @@ pub(crate) enum FileFormat {
     Warc { archive: Vec<u8> },
 }
 
+/// Time a whole file's reading and decompressing took, when `timed`; decoding and the format's
+/// parsing are what else [`read`] spends outside `emit`. Zero for a dump's chunk (read on the
+/// walker).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct LoadNanos {
+    pub(crate) read: u64,
+    pub(crate) decompress: u64,
+}
+
 /// Reads one walk item into `emit`, in order. Never fails: a problem is a reject. With
 /// `remember`, what the nightly state needs of a whole file comes first.
 pub(crate) fn read(
     plan: &InputPlan,
     found: Discovered,
     remember: bool,
+    timed: bool,
     emit: &mut dyn FnMut(Item),
-) {
+) -> LoadNanos {
     let source = match found {
         Discovered::File(source) => source,
-        Discovered::Chunk(chunk) => return dump::read_chunk(plan, chunk, emit),
-        Discovered::WarcChunk(chunk) => {
-            return warc::read_responses(plan, chunk.source, chunk.responses, chunk.bytes_in, emit);
+        Discovered::Chunk(chunk) => {
+            dump::read_chunk(plan, chunk, emit);
+            return LoadNanos::default();
         }
-        Discovered::Unchanged { .. } => return emit(Item::Unchanged),
-        Discovered::Streamed { source, stamp } => return emit(Item::FileRead { source, stamp }),
+        Discovered::WarcChunk(chunk) => {
+            warc::read_responses(plan, chunk.source, chunk.responses, chunk.bytes_in, emit);
+            return LoadNanos::default();
+        }
+        Discovered::Unchanged { .. } => {
+            emit(Item::Unchanged);
+            return LoadNanos::default();
+        }
+        Discovered::Streamed { source, stamp } => {
+            emit(Item::FileRead { source, stamp });
+            return LoadNanos::default();
+        }
         Discovered::Problem {
             source,
             reason,
             detail,
         } => {
-            return emit(Item::Rejected {
+            emit(Item::Rejected {
                 source,
                 reason,
                 detail,
                 bytes_in: 0,
             });
+            return LoadNanos::default();
         }
     };
     let stamp = |content| FileStamp {
@@ -147,7 +168,9 @@ pub(crate) fn read(
         encoding,
         bytes_in,
         content,
-    } = match load::load(plan, &source, remember) {
+        read_ns,
+        decompress_ns,
+    } = match load::load(plan, &source, remember, timed) {
         Ok(loaded) => loaded,
         Err((reason, detail, bytes_in)) => {
             // A file that could not be opened or read is tried again next night.
@@ -157,13 +180,18 @@ pub(crate) fn read(
                     stamp: stamp(0),
                 });
             }
-            return emit(Item::Rejected {
+            emit(Item::Rejected {
                 source: source.source,
                 reason,
                 detail,
                 bytes_in,
             });
+            return LoadNanos::default();
         }
+    };
+    let nanos = LoadNanos {
+        read: read_ns,
+        decompress: decompress_ns,
     };
     if remember {
         let today = stamp(content);
@@ -173,7 +201,8 @@ pub(crate) fn read(
         });
         // Touched or copied, but the same bytes: still delivered.
         if source.known.is_some_and(|known| today.same_file(&known)) {
-            return emit(Item::Unchanged);
+            emit(Item::Unchanged);
+            return nanos;
         }
     }
     match format {
@@ -194,4 +223,5 @@ pub(crate) fn read(
             warc::read_responses(plan, source.source, responses, bytes_in, emit);
         }
     }
+    nanos
 }

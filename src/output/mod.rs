@@ -37,6 +37,8 @@ pub const CLEAN: &str = "clean";
 pub const DUPLICATES: &str = "duplicates";
 pub const REJECTS: &str = "rejects";
 pub const REPORT_FILE: &str = "report.json";
+/// The page drawn from `report.json`, published just before it.
+pub const REPORT_HTML: &str = "report.html";
 const TEMP_PREFIX: &str = ".scour-tmp-";
 
 /// How the record files are written (`[output]`).
@@ -84,7 +86,7 @@ impl Default for OutputFormat {
 
 /// Whether `name` is one of the files a run writes (for `--force` to remove, and nothing else).
 fn is_output_name(name: &str) -> bool {
-    if name == REPORT_FILE || name == card::CARD_FILE {
+    if name == REPORT_FILE || name == REPORT_HTML || name == card::CARD_FILE {
         return true;
     }
     let Some((stem, rest)) = name.split_once('.') else {
@@ -267,24 +269,24 @@ impl Outputs {
             &card_path,
             card::render(about, &configs, summary).as_bytes(),
         )?;
-        summary.outputs.insert(
-            card::CARD_FILE.to_string(),
-            self.dir.join(card::CARD_FILE).display().to_string(),
-        );
-        for (_, name) in &published {
+        let dir = std::path::absolute(&self.dir).unwrap_or_else(|_| self.dir.clone());
+        let names = published.iter().map(|(_, name)| name.as_str());
+        for name in names.chain([card::CARD_FILE, REPORT_HTML, REPORT_FILE]) {
             summary
                 .outputs
-                .insert(name.clone(), self.dir.join(name).display().to_string());
+                .insert(name.to_string(), dir.join(name).display().to_string());
         }
-        summary.outputs.insert(
-            REPORT_FILE.to_string(),
-            self.dir.join(REPORT_FILE).display().to_string(),
-        );
         let report_path = self.temp_dir.join(REPORT_FILE);
-        let mut report = serde_json::to_vec_pretty(summary).map_err(|e| Error::Output {
+        let json_error = |e: serde_json::Error| Error::Output {
             path: report_path.clone(),
             source: io::Error::other(e),
-        })?;
+        };
+        // The page first: staged files are published in name order with `report.json` last,
+        // and a staged `report.json` means everything beside it is whole.
+        let value = serde_json::to_value(&*summary).map_err(json_error)?;
+        let page = crate::report::html::render(&value);
+        write_synced(&self.temp_dir.join(REPORT_HTML), page.as_bytes())?;
+        let mut report = serde_json::to_vec_pretty(summary).map_err(json_error)?;
         report.push(b'\n');
         write_synced(&report_path, &report)?;
         Ok(Staged {
@@ -371,6 +373,33 @@ fn undo_interrupted_publish(dir: &Path) -> Result<()> {
         fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
     }
     Ok(())
+}
+
+/// Draws `dir/report.html` again from `dir/report.json` — with `nights` as the trend when
+/// given (a state's nights since) — and returns its path. Written beside and renamed over the
+/// old page, under the output directory's lock, so a reader never sees half a page.
+pub fn redraw_report_html(
+    dir: &Path,
+    nights: Option<Vec<crate::report::figures::Night>>,
+) -> Result<PathBuf> {
+    let error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Output { path, source }
+    };
+    let report_path = dir.join(REPORT_FILE);
+    let bytes = fs::read(&report_path).map_err(error(&report_path))?;
+    let mut value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| error(&report_path)(io::Error::new(io::ErrorKind::InvalidData, e)))?;
+    if let Some(nights) = nights {
+        value["nights"] =
+            serde_json::to_value(nights).map_err(|e| error(&report_path)(io::Error::other(e)))?;
+    }
+    let _lock = lock_output_dir(dir)?;
+    let page_path = dir.join(REPORT_HTML);
+    let temp = dir.join(format!(".{REPORT_HTML}.{}.tmp", std::process::id()));
+    write_synced(&temp, crate::report::html::render(&value).as_bytes())?;
+    fs::rename(&temp, &page_path).map_err(error(&page_path))?;
+    Ok(page_path)
 }
 
 /// Whether an I/O error means the file system is full (or the quota is spent).
@@ -463,7 +492,12 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(names.len(), 5, "no temporary directory is left: {names:?}");
+        assert_eq!(
+            names.len(),
+            6,
+            "three record files, the card, report.html and report.json; no temporary directory is left: {names:?}"
+        );
+        assert!(out.join(REPORT_HTML).exists());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::config::Plan;
 use crate::error::{Error, Result};
 use crate::input::discover;
 use crate::output::{Outputs, WriterMark};
+use crate::report::figures::FigureTally;
 use crate::report::{Progress, RunSummary};
 
 use super::batches::top_level_source;
@@ -48,6 +49,9 @@ pub(crate) struct Checkpoint {
     pub(crate) boilerplate: Vec<(String, String, u32)>,
     progress_files: u64,
     progress_bytes: u64,
+    /// The report's figures so far; absent from checkpoints of older versions.
+    #[serde(default)]
+    figures: FigureTally,
 }
 
 /// Where the batch just written leaves the walk: inputs walked, the last one's source, and
@@ -97,6 +101,7 @@ impl Checkpoint {
                 .unwrap_or_default(),
             progress_files: progress.files,
             progress_bytes: progress.bytes,
+            figures: tally.figures.clone(),
         };
         serde_json::to_string(&checkpoint).map_err(|e| Error::State {
             path: plan.state_path.clone().unwrap_or_default(),
@@ -144,5 +149,8 @@ impl Checkpoint {
         progress.files = self.progress_files;
         progress.bytes = self.progress_bytes;
         summary.run.resumed_after_inputs = Some(self.walked);
+        // Counts carry over; step times are this execution's, like its elapsed time.
+        tally.figures = self.figures.clone();
+        tally.figures.steps = Default::default();
     }
 }

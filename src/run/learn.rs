@@ -21,6 +21,7 @@ use super::batches::next_batch;
 use super::checkpoint::Checkpoint;
 use super::process::{Outcome, process};
 use super::write::StateTally;
+use crate::report::figures::StepNanos;
 
 /// Sets the run's boilerplate table, when boilerplate removal is on: the one a resumed run had
 /// learned, else what the state knows plus what a first pass learns now.
@@ -76,7 +77,8 @@ fn learn(
             batch
                 .into_par_iter()
                 .map(|found| {
-                    process(plan, found)
+                    // The learning pass is not one of the report's steps.
+                    process(plan, found, &mut StepNanos::default())
                         .into_iter()
                         .filter_map(|outcome| match outcome {
                             Outcome::Cleaned(cleaned) => Some((

@@ -18,7 +18,7 @@ mod write;
 
 use std::path::PathBuf;
 use std::sync::mpsc::sync_channel;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use rayon::prelude::*;
 
@@ -28,10 +28,14 @@ use crate::dedup::InMemory;
 use crate::error::{Error, Result};
 use crate::input::discover;
 use crate::output::{self, Outputs};
-use crate::report::{Counts, InputTotals, Progress, Reporter, RunFacts, RunSummary};
+use crate::report::figures::{self, StepNanos, ThroughputSample, ThroughputSampler};
+use crate::report::{
+    Counts, DuplicateKinds, InputTotals, Progress, Reporter, RunFacts, RunSummary,
+};
 use crate::state::State;
 use batches::{WalkBatch, walk_batches};
 use checkpoint::{Checkpoint, WalkPosition};
+pub use nightly::state_nights;
 use nightly::{StatePrep, commit_state_run, new_outputs, prepare_state_run};
 use process::{Outcome, process};
 use write::{Decider, StateTally, write_batch};
@@ -68,6 +72,7 @@ fn run_once(
     resume: Option<Checkpoint>,
 ) -> Result<RunSummary> {
     let started = Instant::now();
+    let started_at = SystemTime::now();
     let pool = thread_pool(plan)?;
     let mut outputs = match &resume {
         Some(checkpoint) => Outputs::resume(
@@ -120,6 +125,7 @@ fn run_once(
         skip = checkpoint.walked;
     }
     let mut last_checkpoint = progress.files;
+    let mut sampler = ThroughputSampler::default();
     let walked = std::thread::scope(|scope| -> Result<()> {
         // The walk (directory reads and a stat per file) runs on its own thread, a couple of
         // batches ahead, so the workers never wait for it. If writing fails, `batches` is
@@ -151,13 +157,16 @@ fn run_once(
                 Some(writer) => Decider::State(Box::new(writer.batch()?)),
                 None => Decider::Memory(&mut in_memory),
             };
-            let (cleaned, written) = pool.install(|| {
+            let ((cleaned, steps), written) = pool.install(|| {
                 rayon::join(
                     || {
                         batch
                             .into_par_iter()
-                            .map(|found| process(plan, found))
-                            .collect()
+                            .map(|found| {
+                                let mut steps = StepNanos::default();
+                                (process(plan, found, &mut steps), steps)
+                            })
+                            .unzip::<_, _, Vec<_>, Vec<_>>()
                     },
                     || {
                         let (outputs, summary) = (&mut outputs, &mut summary);
@@ -166,6 +175,10 @@ fn run_once(
                 )
             });
             let written = written?;
+            // The batch's step times, summed, are added once.
+            for steps in &steps {
+                tally.figures.steps.add(steps);
+            }
             decider.finish()?;
             if let Some(manifest) = manifest {
                 manifest.check()?;
@@ -175,6 +188,11 @@ fn run_once(
             progress.bytes += written.bytes;
             if written.files > 0 {
                 reporter.progressed(progress);
+                sampler.record(ThroughputSample {
+                    seconds: started.elapsed().as_secs_f64(),
+                    files: progress.files,
+                    bytes: progress.bytes,
+                });
             }
             let due = plan.checkpoint_files > 0
                 && progress.files - last_checkpoint >= plan.checkpoint_files;
@@ -203,7 +221,13 @@ fn run_once(
         Some(_) => tally.kept_new,
         None => in_memory.exact.len() as u64,
     };
-    summary.run = run_facts(plan, &summary, started, summary.run.resumed_after_inputs);
+    summary.run = run_facts(
+        plan,
+        &summary,
+        (started, started_at),
+        summary.run.resumed_after_inputs,
+    );
+    fill_figures(plan, &mut summary, &tally, sampler);
     end_run(
         plan,
         state,
@@ -332,11 +356,12 @@ pub(crate) fn provenance(plan: &Plan) -> crate::output::card::Provenance {
     }
 }
 
-/// The facts of this execution for `report.json`'s `run` section.
+/// The facts of this execution for `report.json`'s `run` section; `started` as a monotonic
+/// and a wall-clock time.
 pub(crate) fn run_facts(
     plan: &Plan,
     summary: &RunSummary,
-    started: Instant,
+    (started, started_at): (Instant, SystemTime),
     resumed_after_inputs: Option<u64>,
 ) -> RunFacts {
     let elapsed = started.elapsed().as_secs_f64();
@@ -347,5 +372,58 @@ pub(crate) fn run_facts(
         files_per_second: summary.counts.seen as f64 / elapsed.max(1e-9),
         megabytes_per_second: summary.bytes.input as f64 / 1e6 / elapsed.max(1e-9),
         resumed_after_inputs,
+        started_at: figures::timestamp(started_at),
+        finished_at: figures::timestamp(SystemTime::now()),
     }
+}
+
+/// The report's figures from the run's tally: steps, throughput, sites, lengths, clusters,
+/// reject details, and the configuration and inputs the run used.
+pub(crate) fn fill_figures(
+    plan: &Plan,
+    summary: &mut RunSummary,
+    tally: &StateTally,
+    sampler: ThroughputSampler,
+) {
+    use sha2::Digest;
+    let figures = &tally.figures;
+    let stage_names: Vec<&str> = plan.stages.iter().map(|stage| stage.name()).collect();
+    summary.steps = figures.steps.seconds(&stage_names);
+    summary.throughput = sampler.finish(ThroughputSample {
+        seconds: summary.run.elapsed_seconds,
+        files: summary.counts.seen,
+        bytes: summary.bytes.input,
+    });
+    summary.sites = figures.site_table();
+    summary.length_histogram = figures.length_histogram();
+    summary.duplicate_clusters = figures.largest_clusters();
+    summary.reject_details = figures.common_details();
+    let (exact, near) = figures.duplicate_kinds();
+    summary.duplicates_by_kind = DuplicateKinds { exact, near };
+    // Where the run wrote aside (the report names the outputs and the state): a nightly job
+    // writes a new directory every night, and its configuration is still the same.
+    let mut effective = plan.effective.clone();
+    effective.output.dir = String::new();
+    if let Some(path) = effective.state.path.as_mut() {
+        path.clear();
+    }
+    let effective = crate::config::to_toml(&effective);
+    summary.config = figures::ConfigFacts {
+        file: plan
+            .config_file
+            .as_deref()
+            .map(|path| absolute(path).display().to_string()),
+        sha256: crate::dedup::hex(&sha2::Sha256::digest(effective.as_bytes())),
+        effective,
+    };
+    summary.input_roots = plan
+        .input
+        .roots
+        .iter()
+        .map(|root| absolute(&root.path).display().to_string())
+        .collect();
+}
+
+fn absolute(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }

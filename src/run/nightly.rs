@@ -14,6 +14,7 @@ use crate::config::Plan;
 use crate::crash::crash_point;
 use crate::error::Result;
 use crate::output::{self, Outputs};
+use crate::report::figures::{self, Night};
 use crate::report::{RunSummary, StateFacts, StateOutcome};
 use crate::state::{self, RunRecord, RunWriter, State};
 
@@ -107,6 +108,35 @@ pub(crate) fn new_outputs(
     }
 }
 
+/// Every committed night of `state`, oldest first, for the report's trend.
+pub fn state_nights(state: &State) -> Result<Vec<Night>> {
+    Ok(nights_of(&state.runs()?))
+}
+
+/// The trend's nights from the state's run records. A night's kept articles are new to the
+/// state, and forgetting a night forgets them, so the state's articles after a night are the
+/// sum of the kept articles of the nights up to it.
+fn nights_of(records: &[RunRecord]) -> Vec<Night> {
+    let mut articles = 0;
+    records
+        .iter()
+        .map(|record| {
+            articles += record.kept;
+            Night {
+                run: record.run,
+                finished_at: record.finished_at.clone(),
+                kept: record.kept,
+                duplicates: record.duplicates,
+                rejected: record.rejected,
+                files_read: record.files_read,
+                files_unchanged: record.files_unchanged,
+                state_articles: Some(articles),
+                state_bytes: record.state_bytes,
+            }
+        })
+        .collect()
+}
+
 /// Ends a run with state: stages the outputs, commits the run's transaction with its record,
 /// then publishes — the order that makes a kill at any point safe.
 pub(crate) fn commit_state_run(
@@ -127,7 +157,12 @@ pub(crate) fn commit_state_run(
         rejected: summary.counts.rejected,
         files_read: tally.files_read,
         files_unchanged: tally.files_unchanged,
+        finished_at: Some(figures::timestamp(std::time::SystemTime::now())),
+        state_bytes: std::fs::metadata(state.path()).ok().map(|m| m.len()),
     };
+    let mut records = state.runs()?;
+    records.push(record.clone());
+    summary.nights = Some(nights_of(&records));
     summary.state = Some(StateFacts {
         path: state.path().display().to_string(),
         run: record.run,

@@ -4,6 +4,7 @@
 //! never fails: whatever goes wrong with one file, a panic in a stage included (caught), becomes
 //! a reject with a stable reason.
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::article::{Article, RejectReason};
@@ -12,8 +13,9 @@ use crate::dedup::near;
 use crate::dedup::{self, ContentHash, boilerplate};
 use crate::input::discover::Discovered;
 use crate::input::{self, ContainerMeta, Item, Pending};
+use crate::report::figures::{StepNanos, Stopwatch, timing_weight};
 use crate::stages::markup::MarkupStage;
-use crate::stages::{self, Stage, header};
+use crate::stages::{Stage, header};
 use crate::state::FileStamp;
 
 /// How one input ended, before dedup.
@@ -53,14 +55,33 @@ pub(crate) struct Cleaned {
     pub(crate) bytes_in: u64,
 }
 
+thread_local! {
+    /// Inputs this worker thread has processed, for their timing weights.
+    static INPUTS: Cell<u64> = const { Cell::new(0) };
+}
+
 /// Reads, decodes, cleans and hashes one input — one outcome per article it holds (a JSON dump
-/// holds many). Never fails: a problem is a reject.
-pub(crate) fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
+/// holds many). Never fails: a problem is a reject. When the worker's sampling says so
+/// ([`timing_weight`]), the input is timed step by step into `steps`.
+pub(crate) fn process(plan: &Plan, found: Discovered, steps: &mut StepNanos) -> Vec<Outcome> {
+    let weight = INPUTS.with(|n| {
+        let seen = n.get();
+        n.set(seen + 1);
+        timing_weight(seen)
+    });
+    let timed = weight > 0;
     let mut outcomes = Vec::with_capacity(2);
     let remember = plan.state_path.is_some();
-    input::read(&plan.input, found, remember, &mut |item| {
+    let mut input = Stopwatch::start(weight);
+    let mut cleaning = 0;
+    let loaded = input::read(&plan.input, found, remember, timed, &mut |item| {
         outcomes.push(match item {
-            Item::Article(pending) => clean(plan, *pending),
+            Item::Article(pending) => {
+                let mut watch = Stopwatch::start(weight);
+                let outcome = clean(plan, *pending, steps, weight);
+                watch.lap(&mut cleaning);
+                outcome
+            }
             Item::Rejected {
                 source,
                 reason,
@@ -76,11 +97,27 @@ pub(crate) fn process(plan: &Plan, found: Discovered) -> Vec<Outcome> {
             Item::Unchanged => Outcome::Unchanged,
         });
     });
+    // Decoding and parsing the format is what the input took besides reading and inflating.
+    let mut total = 0;
+    input.lap(&mut total);
+    let (read, decompress) = (loaded.read * weight, loaded.decompress * weight);
+    steps.input[0] += read;
+    steps.input[1] += decompress;
+    steps.input[2] += total.saturating_sub(cleaning + read + decompress);
     outcomes
 }
 
+/// Runs every stage, in order, timing each between two clock reads when `weight > 0`.
+fn run_stages(stages: &[Stage], article: &mut Article, steps: &mut StepNanos, weight: u64) {
+    let mut watch = Stopwatch::start(weight);
+    for (index, stage) in stages.iter().enumerate() {
+        stage.apply(article);
+        watch.lap(&mut steps.stages[index.min(steps.stages.len() - 1)]);
+    }
+}
+
 /// Runs the stages on one article and hashes it, or says why nothing is left.
-fn clean(plan: &Plan, pending: Pending) -> Outcome {
+fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos, weight: u64) -> Outcome {
     let Pending {
         source,
         mut article,
@@ -95,7 +132,7 @@ fn clean(plan: &Plan, pending: Pending) -> Outcome {
         bytes_in,
     };
     let cleaned = catch_unwind(AssertUnwindSafe(|| {
-        stages::run_all(&plan.stages, &mut article);
+        run_stages(&plan.stages, &mut article, steps, weight);
     }));
     if let Err(panic) = cleaned {
         let message = panic
@@ -118,18 +155,19 @@ fn clean(plan: &Plan, pending: Pending) -> Outcome {
         };
         return reject(source, RejectReason::NoText, detail);
     }
+    let mut watch = Stopwatch::start(weight);
     let dedup_hash = dedup::hash_text(&article.text);
     let signature = plan
         .near
         .as_ref()
         .map(|near| near::signature(near, &article.text));
-    let site = match &plan.boilerplate {
-        Some(_) => boilerplate::site_of(&source, article.url.as_deref()),
-        None => String::new(),
-    };
+    watch.lap(&mut steps.late[1]);
+    // Always: the report counts per site.
+    let site = boilerplate::site_of(&source, article.url.as_deref());
     let mut sha256 = dedup_hash;
     let mut boilerplate_removed = Vec::new();
     if let Some(table) = plan.boilerplate_table.get() {
+        watch.restart();
         if let Some((text, removed)) = table.remove(&site, &article.text) {
             if text.is_empty() {
                 let detail = format!(
@@ -142,6 +180,7 @@ fn clean(plan: &Plan, pending: Pending) -> Outcome {
             sha256 = dedup::hash_text(&article.text);
             boilerplate_removed = removed;
         }
+        watch.lap(&mut steps.late[0]);
     }
     if let Some(container) = container {
         apply_container_meta(plan, &mut article, container);

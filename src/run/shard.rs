@@ -42,6 +42,7 @@ use super::process::{Cleaned, Outcome, process};
 use super::write::{Decider, StateTally, write_batch};
 use super::{drop_writer, end_run, give_up};
 use super::{run_facts, thread_pool};
+use crate::report::figures::StepNanos;
 use crate::report::{Counts, RunSummary};
 use crate::state::{FileStamp, State};
 
@@ -326,10 +327,11 @@ pub fn run_shard(plan: &Plan, spec: ShardSpec) -> Result<Option<ShardDone>> {
         if batch.is_empty() {
             break;
         }
+        // A shard's step times stay with its task: the finalize reports its own.
         let processed: Vec<(u64, Vec<Outcome>)> = pool.install(|| {
             batch
                 .into_par_iter()
-                .map(|(walk, item)| (walk, process(plan, item)))
+                .map(|(walk, item)| (walk, process(plan, item, &mut StepNanos::default())))
                 .collect()
         });
         for (walk, outcomes) in processed {
@@ -423,6 +425,7 @@ impl ShardReader {
 pub fn finalize(plan: &Plan, work: &Path, count: usize) -> Result<RunSummary> {
     refuse_unsupported(plan)?;
     let started = Instant::now();
+    let started_at = std::time::SystemTime::now();
     let mut missing = Vec::new();
     let mut readers = Vec::with_capacity(count);
     let mut walked = None;
@@ -539,7 +542,8 @@ pub fn finalize(plan: &Plan, work: &Path, count: usize) -> Result<RunSummary> {
         Some(_) => tally.kept_new,
         None => in_memory.exact.len() as u64,
     };
-    summary.run = run_facts(plan, &summary, started, None);
+    summary.run = run_facts(plan, &summary, (started, started_at), None);
+    super::fill_figures(plan, &mut summary, &tally, Default::default());
     end_run(
         plan,
         state.as_ref(),

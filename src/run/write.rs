@@ -7,10 +7,12 @@
 
 use crate::article::{CleanRecord, DuplicateKind, DuplicateRecord, RejectRecord};
 use crate::config::Plan;
+use crate::dedup::boilerplate::site_of;
 use crate::dedup::{self, Decision, DedupPlan, InMemory, KeptIndex, near};
 use crate::error::Result;
 use crate::output::Outputs;
 use crate::report::RunSummary;
+use crate::report::figures::{FigureTally, Stopwatch};
 use crate::state::RunBatch;
 
 use super::process::Outcome;
@@ -23,6 +25,8 @@ pub(crate) struct StateTally {
     pub(crate) kept_new: u64,
     /// Kept articles each learned boilerplate line was removed from, by table index.
     pub(crate) boilerplate_removed: Vec<u64>,
+    /// The report's figures (sites, lengths, clusters, details, step times).
+    pub(crate) figures: FigureTally,
 }
 
 /// Where duplicates are decided: in memory for a run that stands alone, or against every
@@ -91,17 +95,24 @@ pub(crate) fn write_batch(
                 written.bytes += bytes_in;
                 summary.bytes.input += bytes_in;
                 summary.counts.reject(reason);
+                tally
+                    .figures
+                    .rejected(&site_of(&source, None), reason, &detail);
+                let steps = &mut tally.figures.steps;
+                let mut watch = Stopwatch::start(steps.time_next_record());
                 let record = RejectRecord {
                     source: &source,
                     reason,
                     detail: &detail,
                 };
                 outputs.rejects.write_with(|line| record.write_json(line))?;
+                watch.lap(&mut tally.figures.steps.late[3]);
             }
             Outcome::Cleaned(cleaned) => {
                 written.bytes += cleaned.bytes_in;
                 summary.bytes.input += cleaned.bytes_in;
                 summary.counts.seen += 1;
+                let mut watch = Stopwatch::start(tally.figures.steps.time_next_record());
                 let id = dedup::record_id(&cleaned.source, &cleaned.dedup_hash);
                 let decision = dedup::decide(
                     decider.index(),
@@ -110,6 +121,12 @@ pub(crate) fn write_batch(
                     cleaned.signature.as_deref(),
                     id,
                 );
+                watch.lap(&mut tally.figures.steps.late[2]);
+                // A shard's outcomes do not carry the site; it is cheap to find again.
+                let site = match cleaned.site.is_empty() {
+                    true => site_of(&cleaned.source, cleaned.article.url.as_deref()),
+                    false => cleaned.site,
+                };
                 let sha256 = dedup::hex(&cleaned.sha256);
                 let (kept, kind, similarity) = match decision {
                     Decision::Kept => (None, DuplicateKind::Exact, None),
@@ -130,6 +147,12 @@ pub(crate) fn write_batch(
                             }
                         }
                         summary.cleaning.add(&cleaned.article.stats);
+                        tally.figures.kept(
+                            &site,
+                            cleaned.article.text.len(),
+                            cleaned.article.stats.captions_collapsed,
+                            cleaned.boilerplate_removed.len() as u64,
+                        );
                         summary.bytes.text_out += cleaned.article.text.len() as u64;
                         let article = &cleaned.article;
                         if let Some(written) = &article.unparsed_date {
@@ -155,6 +178,10 @@ pub(crate) fn write_batch(
                     }
                     Some(kept) => {
                         summary.counts.duplicates += 1;
+                        let near = kind == DuplicateKind::Near;
+                        tally
+                            .figures
+                            .duplicate(&site, &cleaned.source, kept.0, near);
                         let record = DuplicateRecord {
                             source: &cleaned.source,
                             duplicate_of: &kept.to_string(),
@@ -167,6 +194,7 @@ pub(crate) fn write_batch(
                             .write_with(|line| record.write_json(line))?;
                     }
                 }
+                watch.lap(&mut tally.figures.steps.late[3]);
             }
         }
     }

@@ -91,6 +91,12 @@ pub struct RunRecord {
     pub rejected: u64,
     pub files_read: u64,
     pub files_unchanged: u64,
+    /// When the run committed (RFC 3339, UTC); absent in records of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    /// The state file's size in bytes just before the run's commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_bytes: Option<u64>,
 }
 
 /// The run's name on disk: `run-000001`.

@@ -5,6 +5,8 @@ use crate::dedup::RecordId;
 
 fn record(run: u64) -> RunRecord {
     RunRecord {
+        finished_at: None,
+        state_bytes: None,
         run,
         output_dir: PathBuf::from("/out"),
         staging_dir: ".scour-tmp-1".into(),

@@ -38,6 +38,20 @@ pub enum Command {
     },
     /// Print the man page (roff): `scour man > /usr/local/share/man/man1/scour.1`.
     Man,
+    /// Draw OUT/report.html again from OUT/report.json; with --state, its trend shows every
+    /// night the state has committed since.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// An output directory of a finished run (it holds report.json).
+    #[arg(value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// The nightly state whose nights the trend shows.
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

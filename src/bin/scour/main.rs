@@ -143,6 +143,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Slurm(SlurmCommand::Run(args)) => slurm::run(&args),
+        Command::Report(args) => {
+            let nights = match &args.state {
+                Some(path) => {
+                    let state = scour::state::State::open(path)?;
+                    Some(scour::run::state_nights(&state)?)
+                }
+                None => None,
+            };
+            let page = scour::output::redraw_report_html(&args.output, nights)
+                .with_context(|| format!("no report drawn in {}", args.output.display()))?;
+            println!("wrote {}", page.display());
+            Ok(())
+        }
         Command::CheckConfig(args) => {
             let loaded = load_config(&args)?;
             let plan =
