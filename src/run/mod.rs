@@ -336,17 +336,9 @@ pub(crate) fn thread_pool(plan: &Plan) -> Result<rayon::ThreadPool> {
 /// How the data was made, for the dataset card: the same for any thread count or output
 /// directory, so the card is as reproducible as the records.
 pub(crate) fn provenance(plan: &Plan) -> crate::output::card::Provenance {
-    use sha2::Digest;
-    // Only what decides the records: not the threads, nor where the output or state lives.
-    let mut settings = plan.effective.clone();
-    settings.run = Default::default();
-    settings.state = Default::default();
-    settings.output.dir = String::new();
-    let text = toml::to_string(&settings).unwrap_or_default();
-    let digest = sha2::Sha256::digest(text.as_bytes());
     crate::output::card::Provenance {
         scour_version: crate::VERSION.to_string(),
-        config_hash: digest[..8].iter().map(|b| format!("{b:02x}")).collect(),
+        config_hash: config_sha256(plan)[..16].to_string(),
         input_roots: plan
             .input
             .roots
@@ -354,6 +346,28 @@ pub(crate) fn provenance(plan: &Plan) -> crate::output::card::Provenance {
             .map(|root| root.path.display().to_string())
             .collect(),
     }
+}
+
+/// The configuration with where the run wrote left out (a nightly job writes a new directory
+/// every night, and its configuration is still the same).
+fn config_without_places(plan: &Plan) -> crate::config::RawConfig {
+    let mut effective = plan.effective.clone();
+    effective.output.dir = String::new();
+    if let Some(path) = effective.state.path.as_mut() {
+        path.clear();
+    }
+    effective
+}
+
+/// The one hash of a run's configuration, shown by the dataset card and report.json alike: only
+/// what decides the records, so neither the thread count nor the output or state paths change it.
+fn config_sha256(plan: &Plan) -> String {
+    use sha2::Digest;
+    let mut settings = config_without_places(plan);
+    settings.run = Default::default();
+    crate::dedup::hex(&sha2::Sha256::digest(
+        crate::config::to_toml(&settings).as_bytes(),
+    ))
 }
 
 /// The facts of this execution for `report.json`'s `run` section; `started` as a monotonic
@@ -385,7 +399,6 @@ pub(crate) fn fill_figures(
     tally: &StateTally,
     sampler: ThroughputSampler,
 ) {
-    use sha2::Digest;
     let figures = &tally.figures;
     let stage_names: Vec<&str> = plan.stages.iter().map(|stage| stage.name()).collect();
     summary.steps = figures.steps.seconds(&stage_names);
@@ -400,20 +413,14 @@ pub(crate) fn fill_figures(
     summary.reject_details = figures.common_details();
     let (exact, near) = figures.duplicate_kinds();
     summary.duplicates_by_kind = DuplicateKinds { exact, near };
-    // Where the run wrote aside (the report names the outputs and the state): a nightly job
-    // writes a new directory every night, and its configuration is still the same.
-    let mut effective = plan.effective.clone();
-    effective.output.dir = String::new();
-    if let Some(path) = effective.state.path.as_mut() {
-        path.clear();
-    }
-    let effective = crate::config::to_toml(&effective);
+    // Where the run wrote is left out: the report names the outputs and the state itself.
+    let effective = crate::config::to_toml(&config_without_places(plan));
     summary.config = figures::ConfigFacts {
         file: plan
             .config_file
             .as_deref()
             .map(|path| absolute(path).display().to_string()),
-        sha256: crate::dedup::hex(&sha2::Sha256::digest(effective.as_bytes())),
+        sha256: config_sha256(plan),
         effective,
     };
     summary.input_roots = plan
