@@ -78,7 +78,7 @@ pub fn decompress(
     let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize) + 1);
     reader(bytes, format)
         .map_err(corrupt)?
-        .take(limit + 1)
+        .take(limit.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(corrupt)?;
     if out.len() as u64 > limit {

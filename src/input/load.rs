@@ -135,7 +135,7 @@ pub(crate) fn decode_failure(failure: DecodeFailure) -> (RejectReason, String) {
 fn read_limited(source: &Source, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
     let file = super::at_dir::open(&source.path)?;
     let mut bytes = Vec::with_capacity(source.size.min(limit) as usize + 1);
-    file.take(limit + 1).read_to_end(&mut bytes)?;
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 

@@ -223,7 +223,8 @@ pub fn chunks<R: BufRead>(
             bytes_in: bytes_in.take().unwrap_or(0),
         };
         let mut size = 0;
-        while size < chunk_bytes {
+        // At least one response a chunk, whatever `chunk_bytes` says, so a chunk always advances.
+        while size < chunk_bytes.max(1) {
             let Some(item) = responses.next() else { break };
             size += match &item {
                 Ok(WarcResponse {
