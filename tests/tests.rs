@@ -9,6 +9,7 @@ mod boilerplate;
 mod cli;
 mod dedup;
 mod faults;
+mod hostile;
 mod house;
 mod inputs;
 mod markup;

@@ -6,7 +6,6 @@
 //! of whole records that travel through the run like files. Everything else passes through,
 //! and files the nightly state read before, unchanged, are not read at all.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -35,13 +34,13 @@ pub(crate) fn expand<'p>(
     if source.size <= plan.stream_above_bytes {
         return Box::new(std::iter::once(Discovered::File(source)));
     }
-    let mut reader = match open_decompressed(&source.path) {
+    let mut reader = match open_decompressed(&source.path, plan.follow_symlinks) {
         Ok(reader) => reader,
-        Err(error) => {
+        Err((reason, detail)) => {
             return Box::new(std::iter::once(Discovered::Problem {
                 source: source.source,
-                reason: RejectReason::Unreadable,
-                detail: error.to_string(),
+                reason,
+                detail,
             }));
         }
     };
@@ -106,14 +105,20 @@ fn streams_by_name(plan: &InputPlan, path: &Path) -> bool {
     })
 }
 
-/// A buffered reader of a file's contents, decompressed as its first bytes say.
-fn open_decompressed(path: &Path) -> std::io::Result<Box<dyn BufRead + Send>> {
-    let mut file = BufReader::with_capacity(1 << 20, File::open(path)?);
-    Ok(match decompress::detect(file.fill_buf()?) {
+/// A buffered reader of a file's contents, decompressed as its first bytes say; opened as
+/// every input is (never blocking, a regular file only), or the reject it is.
+fn open_decompressed(
+    path: &Path,
+    follow: bool,
+) -> Result<Box<dyn BufRead + Send>, (RejectReason, String)> {
+    let (file, _) = super::at_dir::open_regular(path, follow)?;
+    let unreadable = |error: std::io::Error| (RejectReason::Unreadable, error.to_string());
+    let mut file = BufReader::with_capacity(1 << 20, file);
+    Ok(match decompress::detect(file.fill_buf().map_err(unreadable)?) {
         None => Box::new(file),
         Some(format) => Box::new(BufReader::with_capacity(
             1 << 20,
-            decompress::reader(file, format)?,
+            decompress::reader(file, format).map_err(unreadable)?,
         )),
     })
 }

@@ -38,7 +38,17 @@ pub(crate) fn load(
         );
         return Err((RejectReason::TooLarge, detail, 0));
     }
-    let bytes = match read_limited(source, plan.max_file_bytes) {
+    let (file, size) = super::at_dir::open_regular(&source.path, plan.follow_symlinks)
+        .map_err(|(reason, detail)| (reason, detail, 0))?;
+    // The size that counts is the opened file's: it may have grown since the walk.
+    if size > plan.max_file_bytes {
+        let detail = format!(
+            "{size} bytes is more than input.max_file_bytes = {}",
+            plan.max_file_bytes
+        );
+        return Err((RejectReason::TooLarge, detail, 0));
+    }
+    let bytes = match read_limited(file, size, plan.max_file_bytes) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => {
             let detail = format!(
@@ -131,10 +141,9 @@ pub(crate) fn decode_failure(failure: DecodeFailure) -> (RejectReason, String) {
     }
 }
 
-/// Reads at most `limit` bytes; `None` if the file holds more.
-fn read_limited(source: &Source, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let file = super::at_dir::open(&source.path)?;
-    let mut bytes = Vec::with_capacity(source.size.min(limit) as usize + 1);
+/// Reads at most `limit` bytes of a file of `size` bytes when opened; `None` if it holds more.
+fn read_limited(file: std::fs::File, size: u64, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::with_capacity(size.min(limit) as usize + 1);
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
