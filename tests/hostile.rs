@@ -90,3 +90,150 @@ fn threads_far_past_the_cores_are_capped_and_said() {
     let one = dir.run("one", &["--threads", "1"]);
     assert_eq!(capped.bytes, one.bytes);
 }
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// `lines` JSON Lines records, each an article of its own.
+fn records(lines: usize) -> Vec<u8> {
+    (1..=lines)
+        .flat_map(|i| {
+            format!("{{\"text\":\"Record {i}, a story of its own, number {}.\"}}\n", i * 7919 % 10007)
+                .into_bytes()
+        })
+        .collect()
+}
+
+#[test]
+fn an_invalid_byte_in_a_json_dump_rejects_only_its_record_read_whole_or_streamed() {
+    let dir = Dir::new();
+    let mut dump = records(40);
+    // Line 5 holds one byte that is not UTF-8; the other lines are ASCII, which once made the
+    // whole file decode as windows-1254.
+    let at = memchr_line_start(&dump, 5) + 12;
+    dump[at] = 0xff;
+    dir.file("d.jsonl", &dump);
+    let whole = dir.run("whole", &[]);
+    dir.config("stream.toml", "[input]\nstream_above_bytes = 512\n");
+    let streamed = dir.run("streamed", &["--config", "stream.toml"]);
+    for out in [&whole, &streamed] {
+        assert_eq!(out.clean.len(), 39, "{:?}", out.rejects);
+        assert_eq!(out.rejects.len(), 1);
+        assert_eq!(out.reject_reason("d.jsonl#5"), "encoding");
+        assert!(out.clean.iter().all(|r| r["encoding"] == "UTF-8"));
+    }
+    assert!(whole.bytes == streamed.bytes, "streaming changed the output");
+}
+
+fn memchr_line_start(bytes: &[u8], line: usize) -> usize {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(line - 2)
+        .map_or(0, |(at, _)| at + 1)
+}
+
+#[test]
+fn a_pretty_printed_json_file_is_one_record() {
+    let dir = Dir::new();
+    dir.file(
+        "a.json",
+        "{\n  \"title\": \"Ferry resumes\",\n  \"text\": \"The ferry resumed service on Monday.\"\n}\n",
+    );
+    dir.file(
+        "many.json",
+        "[\n  {\n    \"text\": \"First of two.\"\n  },\n  {\n    \"text\": \"Second of two.\"\n  }\n]\n",
+    );
+    let out = dir.run("out", &[]);
+    assert!(out.rejects.is_empty(), "{:?}", out.rejects);
+    assert_eq!(out.clean("a.json#1")["title"], "Ferry resumes");
+    assert_eq!(out.clean("many.json#2")["text"], "Second of two.");
+    assert_eq!(out.clean.len(), 3);
+}
+
+#[test]
+fn a_blank_line_dump_streams_in_linear_time() {
+    let dir = Dir::new();
+    let mut dump = records(1);
+    dump.resize(dump.len() + 3_000_000, b'\n');
+    dump.extend(records(2).split(|&b| b == b'\n').nth(1).unwrap());
+    dir.file("blank.jsonl", &dump);
+    dir.config("stream.toml", "[input]\nstream_above_bytes = 1000\n");
+    let started = Instant::now();
+    let out = dir.run("out", &["--config", "stream.toml"]);
+    // Rescanning the chunk per line took over a minute for 9 MB; linear takes well under 1 s.
+    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert_eq!(out.clean.len(), 2, "{:?}", out.rejects);
+    assert!(out.rejects.is_empty(), "{:?}", out.rejects);
+}
+
+#[test]
+fn a_streamed_line_over_the_limit_is_too_large_and_its_neighbours_are_kept() {
+    let dir = Dir::new();
+    let mut dump = records(3);
+    // Numbers that do not repeat, so that the compressed file is large enough to stream.
+    let words: Vec<String> = (0..400_000u64).map(|i| (i * 7919 % 100_003).to_string()).collect();
+    let long = format!("{{\"text\":\"{}\"}}\n", words.join(" "));
+    let at = memchr_line_start(&dump, 3);
+    dump.splice(at..at, long.into_bytes());
+    dir.file("long.jsonl.zst", zstd::encode_all(&dump[..], 3).unwrap());
+    dir.config(
+        "limits.toml",
+        "[input]\nstream_above_bytes = 1000\nmax_file_bytes = 100000\n",
+    );
+    let out = dir.run("out", &["--config", "limits.toml"]);
+    assert_eq!(out.reject_reason("long.jsonl.zst#3"), "too_large");
+    let kept: Vec<&str> = out.clean.iter().map(|r| r["source"].as_str().unwrap()).collect();
+    assert_eq!(kept, ["long.jsonl.zst#1", "long.jsonl.zst#2", "long.jsonl.zst#4"]);
+}
+
+#[test]
+fn a_truncated_gzip_dump_keeps_the_records_before_the_cut_at_every_size() {
+    let dir = Dir::new();
+    let gz = gzip(&records(2000));
+    dir.file("cut.jsonl.gz", &gz[..gz.len() * 2 / 3]);
+    let whole = dir.run("whole", &[]);
+    dir.config("stream.toml", "[input]\nstream_above_bytes = 512\n");
+    let streamed = dir.run("streamed", &["--config", "stream.toml"]);
+    for out in [&whole, &streamed] {
+        assert!(out.clean.len() > 1000, "{} kept", out.clean.len());
+        assert_eq!(out.rejects.len(), 1, "{:?}", out.rejects);
+        let cut = &out.rejects[0];
+        assert_eq!(cut["reason"], "corrupt");
+        assert_eq!(
+            cut["source"],
+            format!("cut.jsonl.gz#{}", out.clean.len() + 1)
+        );
+    }
+    assert!(whole.bytes == streamed.bytes, "streaming changed the output");
+}
+
+#[test]
+fn a_truncated_gzip_warc_keeps_the_records_before_the_cut_at_every_size() {
+    let dir = Dir::new();
+    let mut gz = Vec::new();
+    for i in 1..=40 {
+        let body = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><article>\
+             <p>Report number {i}, long enough to be an article of its own for the test.</p>\
+             </article></body></html>"
+        );
+        let record = crate::inputs::warc_record("response", &format!("https://n.example/{i}"), i, body.as_bytes());
+        gz.extend(gzip(&record));
+    }
+    let cut_at = gz.len() - 100;
+    dir.file("crawl.warc.gz", &gz[..cut_at]);
+    let whole = dir.run("whole", &[]);
+    dir.config("stream.toml", "[input]\nstream_above_bytes = 512\n");
+    let streamed = dir.run("streamed", &["--config", "stream.toml"]);
+    for out in [&whole, &streamed] {
+        assert_eq!(out.clean.len(), 39, "{:?}", out.rejects);
+        assert_eq!(out.reject_reason("crawl.warc.gz#40"), "corrupt");
+    }
+    assert!(whole.bytes == streamed.bytes, "streaming changed the output");
+}

@@ -69,19 +69,17 @@ pub(crate) fn expand<'p>(
                 .chain(remembered),
         );
     }
-    let file_source = source.source.clone();
-    let chunks = dump::ChunkReader::new(reader, source.source, chunk_bytes, source.size);
+    let chunks = dump::ChunkReader::new(
+        reader,
+        source.source,
+        chunk_bytes,
+        plan.max_file_bytes,
+        source.size,
+    );
     Box::new(
         remembered
             .into_iter()
-            .chain(chunks.map(move |chunk| match chunk {
-                Ok(chunk) => Discovered::Chunk(chunk),
-                Err((line, error)) => Discovered::Problem {
-                    source: format!("{file_source}#{line}"),
-                    reason: RejectReason::Corrupt,
-                    detail: format!("reading stopped here: {error}"),
-                },
-            })),
+            .chain(chunks.map(Discovered::Chunk)),
     )
 }
 

@@ -67,21 +67,19 @@ pub(crate) fn load(
         0
     };
     let compression = decompress::detect(&bytes);
-    let bytes = match compression {
-        None => bytes,
-        Some(format) => match decompress::decompress(&bytes, format, plan.max_decompressed_bytes) {
-            Ok(expanded) => expanded,
-            Err(DecompressFailure::TooLarge { limit }) => {
+    let (bytes, cut) = match compression {
+        None => (bytes, None),
+        Some(format) => match decompress::decompress_prefix(&bytes, format, plan.max_decompressed_bytes) {
+            (expanded, None) => (expanded, None),
+            (_, Some(DecompressFailure::TooLarge { limit })) => {
                 let detail = format!(
                     "{} data expands past input.max_decompressed_bytes = {limit}",
                     format.extension()
                 );
                 return Err((RejectReason::TooLarge, detail, bytes_in));
             }
-            Err(DecompressFailure::Corrupt(what)) => {
-                let detail = format!("{} data does not decompress: {what}", format.extension());
-                return Err((RejectReason::Corrupt, detail, bytes_in));
-            }
+            // What the decoder said, as a streamed file's read error says it.
+            (expanded, Some(DecompressFailure::Corrupt(what))) => (expanded, Some(what)),
         },
     };
     // `page.html.gz` is a page: the name that counts is the one under the compression's.
@@ -98,19 +96,38 @@ pub(crate) fn load(
     let named = |list: &[String]| list.iter().any(|e| e.eq_ignore_ascii_case(extension));
     let html_by_name = named(&plan.html_extensions);
     let json_dump = named(&plan.json_extensions);
+    // Archives and dumps keep the records before a cut, as when they stream; a page is whole or
+    // nothing.
     if extension.eq_ignore_ascii_case("warc") || warc::looks_like_warc(&bytes) {
         return Ok(Loaded {
-            format: FileFormat::Warc { archive: bytes },
+            format: FileFormat::Warc {
+                archive: bytes,
+                cut,
+            },
             encoding: "",
             bytes_in,
             content,
         });
     }
-    let declared = if json_dump {
-        None
-    } else {
-        decode::sniff_html_charset(&bytes).map(str::to_owned)
-    };
+    if json_dump {
+        // JSON is UTF-8: each record is decoded on its own, never the file as a whole.
+        let layout = if extension.eq_ignore_ascii_case("json") {
+            super::dump::Layout::Document
+        } else {
+            super::dump::Layout::Lines
+        };
+        return Ok(Loaded {
+            format: FileFormat::JsonDump { bytes, layout, cut },
+            encoding: "UTF-8",
+            bytes_in,
+            content,
+        });
+    }
+    if let (Some(what), Some(format)) = (cut, compression) {
+        let detail = format!("{} data does not decompress: {what}", format.extension());
+        return Err((RejectReason::Corrupt, detail, bytes_in));
+    }
+    let declared = decode::sniff_html_charset(&bytes).map(str::to_owned);
     let decoded = match decode::decode(bytes, declared.as_deref()) {
         Ok(decoded) => decoded,
         Err(failure) => {
@@ -119,11 +136,7 @@ pub(crate) fn load(
         }
     };
     let text = normalize_line_endings(decoded.text);
-    let format = if json_dump {
-        FileFormat::JsonDump { text }
-    } else {
-        FileFormat::Page { text, html_by_name }
-    };
+    let format = FileFormat::Page { text, html_by_name };
     Ok(Loaded {
         format,
         encoding: decoded.encoding,

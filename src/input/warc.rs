@@ -20,7 +20,7 @@
 use std::io::{BufRead, Read};
 
 use super::decode;
-use super::decompress::{self, Compression};
+use super::decompress::{self, Compression, DecompressFailure};
 use super::load::{decode_failure, normalize_line_endings};
 use super::{ContainerMeta, InputPlan, Pending, page};
 use crate::article::{Article, RejectReason};
@@ -41,9 +41,10 @@ pub struct WarcResponse {
     pub message: Result<Vec<u8>, (RejectReason, String)>,
 }
 
-/// What the reader yields: a response, or the reason reading stopped (the record's position and
-/// what was wrong); nothing follows a failure.
-pub type Item = Result<WarcResponse, (usize, String)>;
+/// What the reader yields: a response, or the reason reading stopped (the record's position,
+/// `malformed` for a broken record or `corrupt` for data that stopped coming, and what was
+/// wrong); nothing follows a failure.
+pub type Item = Result<WarcResponse, (usize, RejectReason, String)>;
 
 /// The response records of a WARC stream, in order, each body at most `limit` bytes.
 #[derive(Debug)]
@@ -65,20 +66,24 @@ impl<R: BufRead> Responses<R> {
     }
 
     /// Reads one line of at most what is left of the header budget; empty at the end of input.
-    fn header_line(&mut self, budget: &mut u64, line: &mut Vec<u8>) -> Result<usize, String> {
+    fn header_line(
+        &mut self,
+        budget: &mut u64,
+        line: &mut Vec<u8>,
+    ) -> Result<usize, (RejectReason, String)> {
         line.clear();
         let read = (&mut self.reader)
             .take(*budget)
             .read_until(b'\n', line)
-            .map_err(|e| format!("reading stopped: {e}"))?;
+            .map_err(stopped)?;
         *budget -= read as u64;
         if read > 0 && !line.ends_with(b"\n") && *budget == 0 {
-            return Err(format!("headers longer than {MAX_HEADER_BYTES} bytes"));
+            return Err(broken(format!("headers longer than {MAX_HEADER_BYTES} bytes")));
         }
         Ok(read)
     }
 
-    fn next_record(&mut self) -> Result<Option<WarcResponse>, String> {
+    fn next_record(&mut self) -> Result<Option<WarcResponse>, (RejectReason, String)> {
         loop {
             let mut budget = MAX_HEADER_BYTES;
             let mut line = Vec::new();
@@ -93,7 +98,9 @@ impl<R: BufRead> Responses<R> {
             }
             self.position += 1;
             if !line.starts_with(b"WARC/") {
-                return Err("a record does not start with a WARC/ version line".into());
+                return Err(broken(
+                    "a record does not start with a WARC/ version line".into(),
+                ));
             }
             let mut kind = None;
             let mut url = None;
@@ -101,7 +108,7 @@ impl<R: BufRead> Responses<R> {
             let mut length = None;
             loop {
                 if self.header_line(&mut budget, &mut line)? == 0 {
-                    return Err("the file ends inside a record's headers".into());
+                    return Err(broken("the file ends inside a record's headers".into()));
                 }
                 if line == b"\r\n" || line == b"\n" {
                     break;
@@ -123,13 +130,13 @@ impl<R: BufRead> Responses<R> {
                     "content-length" => {
                         length =
                             Some(value.parse::<u64>().map_err(|_| {
-                                format!("Content-Length {value:?} is not a number")
+                                broken(format!("Content-Length {value:?} is not a number"))
                             })?);
                     }
                     _ => {}
                 }
             }
-            let length = length.ok_or("a record has no Content-Length")?;
+            let length = length.ok_or_else(|| broken("a record has no Content-Length".into()))?;
             let wanted = kind.as_deref() == Some("response") && length <= self.limit;
             let mut block = Vec::new();
             let read = if wanted {
@@ -139,12 +146,12 @@ impl<R: BufRead> Responses<R> {
                 std::io::copy(&mut (&mut self.reader).take(length), &mut std::io::sink())
                     .map(|n| n as usize)
             }
-            .map_err(|e| format!("reading stopped: {e}"))?;
+            .map_err(stopped)?;
             if (read as u64) < length {
-                return Err(format!(
+                return Err(broken(format!(
                     "the file ends {} bytes into a record of {length}",
                     read
-                ));
+                )));
             }
             if kind.as_deref() != Some("response") {
                 continue;
@@ -183,9 +190,9 @@ impl<R: BufRead> Iterator for Responses<R> {
                 self.done = true;
                 None
             }
-            Err(detail) => {
+            Err((reason, detail)) => {
                 self.done = true;
-                Some(Err((self.position.max(1), detail)))
+                Some(Err((self.position.max(1), reason, detail)))
             }
         }
     }
@@ -239,9 +246,36 @@ pub fn chunks<R: BufRead>(
     })
 }
 
+/// A record that cannot be read as one.
+fn broken(detail: String) -> (RejectReason, String) {
+    (RejectReason::Malformed, detail)
+}
+
+/// Data that stopped coming: a truncated compressed archive, a failing disk.
+fn stopped(error: std::io::Error) -> (RejectReason, String) {
+    (RejectReason::Corrupt, format!("reading stopped: {error}"))
+}
+
 /// All response records of an archive held in memory.
 pub fn responses(bytes: &[u8], limit: u64) -> Vec<Item> {
     Responses::new(bytes, limit).collect()
+}
+
+/// All response records of an archive held in memory whose data was cut for the reason `cut`
+/// (a truncated `.warc.gz`): read as the same archive streaming, whose read fails at the cut,
+/// so that the records before it are kept and the cut one is rejected at every file size.
+pub fn responses_up_to_cut(bytes: &[u8], cut: Option<String>, limit: u64) -> Vec<Item> {
+    let Some(cut) = cut else {
+        return responses(bytes, limit);
+    };
+    /// A reader whose every read fails as the cut data did.
+    struct Cut(String);
+    impl Read for Cut {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other(self.0.clone()))
+        }
+    }
+    Responses::new(std::io::BufReader::new(bytes.chain(Cut(cut))), limit).collect()
 }
 
 /// An HTTP response body ready for decoding.
@@ -310,11 +344,17 @@ pub fn http_payload(message: &[u8], limit: u64) -> Result<Payload, (RejectReason
         })?;
     }
     if header("content-encoding").is_some_and(|e| e.eq_ignore_ascii_case("gzip")) {
-        body = decompress::decompress(&body, Compression::Gzip, limit).map_err(|e| {
-            (
+        body = decompress::decompress(&body, Compression::Gzip, limit).map_err(|e| match e {
+            DecompressFailure::TooLarge { limit } => (
+                RejectReason::TooLarge,
+                format!(
+                    "gzip content encoding expands past input.max_decompressed_bytes = {limit}"
+                ),
+            ),
+            DecompressFailure::Corrupt(what) => (
                 RejectReason::Corrupt,
-                format!("gzip content encoding: {e:?}"),
-            )
+                format!("gzip content encoding does not decompress: {what}"),
+            ),
         })?;
     }
     Ok(Payload {
@@ -370,10 +410,10 @@ pub(crate) fn read_responses(
         };
         let response = match item {
             Ok(response) => response,
-            Err((position, detail)) => {
+            Err((position, reason, detail)) => {
                 let detail = format!("WARC record {position} cannot be read: {detail}");
                 let source = format!("{file_source}#{position}");
-                emit(reject(source, (RejectReason::Malformed, detail)));
+                emit(reject(source, (reason, detail)));
                 continue;
             }
         };
@@ -511,7 +551,7 @@ pub(crate) mod tests {
         warc.extend(std::iter::repeat_n(b'h', (MAX_HEADER_BYTES + 10) as usize));
         let found = responses(&warc, 1 << 20);
         assert_eq!(found.len(), 1);
-        assert!(found[0].as_ref().unwrap_err().1.contains("headers longer"));
+        assert!(found[0].as_ref().unwrap_err().2.contains("headers longer"));
     }
 
     #[test]
@@ -595,6 +635,32 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_gzip_bomb_in_a_response_is_too_large_not_corrupt() {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![b'a'; 4 << 20]).unwrap();
+        let mut message = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
+        message.extend(encoder.finish().unwrap());
+        let (reason, detail) = http_payload(&message, 1 << 20).unwrap_err();
+        assert_eq!(reason, RejectReason::TooLarge, "{detail}");
+        assert!(!detail.contains("TooLarge"), "{detail}");
+    }
+
+    #[test]
+    fn a_cut_archive_in_memory_reads_as_the_same_archive_streaming() {
+        let mut warc = record("response", "https://a/1", b"HTTP/1.1 200 OK\r\n\r\none");
+        let whole = warc.len();
+        warc.extend(record("response", "https://a/2", b"HTTP/1.1 200 OK\r\n\r\ntwo"));
+        let cut = Some("gz data does not decompress: unexpected end of file".to_string());
+        let found = responses_up_to_cut(&warc[..whole + 30], cut, 1 << 20);
+        assert_eq!(found.len(), 2);
+        assert!(found[0].is_ok());
+        let (position, reason, detail) = found[1].as_ref().unwrap_err();
+        assert_eq!((*position, *reason), (2, RejectReason::Corrupt), "{detail}");
+        assert!(detail.contains("unexpected end of file"), "{detail}");
+    }
+
+    #[test]
     fn chunked_bodies_are_joined() {
         assert_eq!(
             dechunk(b"4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n").unwrap(),
@@ -615,7 +681,7 @@ pub(crate) mod tests {
                 .unwrap()
                 .as_ref()
                 .unwrap_err()
-                .1
+                .2
                 .contains("not a number")
         );
     }

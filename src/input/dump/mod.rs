@@ -1,16 +1,24 @@
-//! Dump files that hold many articles: JSON Lines and JSON arrays, as Scrapy and
+//! Dump files that hold many articles: JSON Lines and JSON documents, as Scrapy and
 //! requests-based crawlers write them.
 //!
-//! Each line of a `.jsonl` (or element of a `.json` array) is one article; its text or HTML and
-//! its metadata are found under configurable field names (`[input.json]`). A record's `source` is
-//! `path#N` with N its 1-based line (or array position), so records sort by file, then by
-//! position. One malformed line is that line's reject: the rest of the file is still read.
+//! Each line of a `.jsonl` (or element of a `.json` array, or a `.json` object alone) is one
+//! article; its text or HTML and its metadata are found under configurable field names
+//! (`[input.json]`). A record's `source` is `path#N` with N its 1-based line (or array
+//! position), so records sort by file, then by position. A `.json` file is one JSON document
+//! whatever its whitespace (a pretty-printed article is one record); JSON Lines are read line by
+//! line, and each line stands alone: JSON is UTF-8, so a line with an invalid byte is that
+//! line's `encoding` reject, a malformed line its `malformed` reject, and a line cut by a
+//! truncated compressed file its `corrupt` reject, while the lines around it are still read.
+//! Large JSON Lines dumps stream in chunks ([`chunks`]).
+
+mod chunks;
 
 use serde_json::{Map, Value};
 
-use super::decode;
-use super::load::{decode_failure, normalize_line_endings};
-use super::{ContainerMeta, InputPlan, Item, Pending, page};
+pub use chunks::{ChunkReader, DumpChunk, UnreadLine};
+
+use super::load::normalize_line_endings;
+use super::{ContainerMeta, InputPlan, Item, Pending, decode, page};
 use crate::article::{Article, InputFormat, RejectReason};
 
 /// Field names to look for, in order of preference (`[input.json]`).
@@ -33,214 +41,225 @@ pub struct RecordFields {
     pub url: Option<String>,
 }
 
+/// How a dump's records are laid out, by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// JSON Lines: one record per line (`.jsonl`, `.ndjson`).
+    Lines,
+    /// One JSON document (`.json`): an object, one record, or an array of objects.
+    Document,
+}
+
 /// One record of a dump: its position and what it holds, or why it could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DumpRecord {
     /// 1-based line (JSON Lines) or array position (JSON array).
     pub position: usize,
-    pub fields: Result<RecordFields, String>,
+    pub fields: Result<RecordFields, RecordProblem>,
 }
 
-/// Splits a dump's text into records. `Err` means the whole file is unreadable as JSON (a
-/// `.json` array that does not parse), with the parser's line and column.
-pub fn split(text: &str, fields: &JsonFields) -> Result<Vec<DumpRecord>, String> {
-    split_from(text, fields, 1)
+/// Why a record (or a whole document) is rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordProblem {
+    pub reason: RejectReason,
+    pub detail: String,
 }
 
-/// [`split`] for text whose first line is line `first_line` of its file (a streamed chunk).
-pub fn split_from(
-    text: &str,
-    fields: &JsonFields,
-    first_line: usize,
-) -> Result<Vec<DumpRecord>, String> {
-    if text.trim_start().starts_with('[') {
-        let values: Vec<Value> =
-            serde_json::from_str(text).map_err(|e| format!("not a JSON array of records: {e}"))?;
-        return Ok(values
+fn malformed(detail: String) -> RecordProblem {
+    RecordProblem {
+        reason: RejectReason::Malformed,
+        detail,
+    }
+}
+
+/// The records of JSON Lines bytes whose first line is line `first_line` of its file. Each
+/// line is decoded and parsed on its own; blank lines are no records.
+pub fn split_lines(bytes: &[u8], fields: &JsonFields, first_line: usize) -> Vec<DumpRecord> {
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
+        .map(|(i, line)| {
+            let number = first_line + i;
+            DumpRecord {
+                position: number,
+                fields: line_record(line, number, fields),
+            }
+        })
+        .collect()
+}
+
+fn line_record(line: &[u8], number: usize, fields: &JsonFields) -> Result<RecordFields, RecordProblem> {
+    let text = std::str::from_utf8(line).map_err(|error| RecordProblem {
+        reason: RejectReason::Encoding,
+        detail: format!(
+            "line {number} is not UTF-8 (JSON is): invalid byte 0x{:02x} at byte {} of the line",
+            line[error.valid_up_to()],
+            error.valid_up_to()
+        ),
+    })?;
+    let value = serde_json::from_str::<Value>(text)
+        .map_err(|e| malformed(format!("line {number} is not JSON: {e}")))?;
+    read_record(&value, fields).map_err(malformed)
+}
+
+/// The records of a `.json` file: one document, an object or an array of objects, whatever its
+/// whitespace. A file that is not one document but whose lines are (JSON Lines under a `.json`
+/// name, as some crawlers write) is read as JSON Lines. `Err` is the whole file's reject.
+pub fn split_document(bytes: &[u8], fields: &JsonFields) -> Result<Vec<DumpRecord>, RecordProblem> {
+    let text = std::str::from_utf8(bytes).map_err(|error| RecordProblem {
+        reason: RejectReason::Encoding,
+        detail: format!(
+            "not UTF-8 (JSON is): invalid byte 0x{:02x} at offset {}",
+            bytes[error.valid_up_to()],
+            error.valid_up_to()
+        ),
+    })?;
+    let value = match serde_json::from_str::<Value>(text) {
+        Ok(value) => value,
+        Err(error) => {
+            let mut lines = text.lines().filter(|line| !line.trim().is_empty());
+            let first_is_a_record = lines
+                .next()
+                .is_some_and(|line| matches!(serde_json::from_str(line), Ok(Value::Object(_))));
+            if first_is_a_record && lines.next().is_some() {
+                return Ok(split_lines(bytes, fields, 1));
+            }
+            return Err(malformed(format!(
+                "not one JSON document (an object or an array of objects): {error}"
+            )));
+        }
+    };
+    match value {
+        Value::Array(values) => Ok(values
             .iter()
             .enumerate()
             .map(|(i, value)| DumpRecord {
                 position: i + 1,
-                fields: read_record(value, fields),
+                fields: read_record(value, fields).map_err(malformed),
             })
-            .collect());
-    }
-    Ok(text
-        .split('\n')
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| DumpRecord {
-            position: first_line + i,
-            fields: serde_json::from_str::<Value>(line)
-                .map_err(|e| format!("line {} is not JSON: {e}", first_line + i))
-                .and_then(|value| read_record(&value, fields)),
-        })
-        .collect())
-}
-
-/// A piece of a large JSON Lines dump: whole lines, and the number of the first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DumpChunk {
-    /// The dump file's source.
-    pub source: String,
-    pub first_line: usize,
-    pub bytes: Vec<u8>,
-    /// File bytes to account for (all of them on the first chunk, none on the others).
-    pub bytes_in: u64,
-}
-
-/// Reads a JSON Lines dump as chunks of about `chunk_bytes` of whole lines, so that a dump of
-/// any size goes through the run in bounded memory.
-pub struct ChunkReader {
-    reader: Box<dyn std::io::BufRead + Send>,
-    source: String,
-    next_line: usize,
-    chunk_bytes: usize,
-    bytes_in: u64,
-    done: bool,
-}
-
-impl std::fmt::Debug for ChunkReader {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChunkReader")
-            .field("source", &self.source)
-            .field("next_line", &self.next_line)
-            .finish_non_exhaustive()
+            .collect()),
+        Value::Object(_) => Ok(vec![DumpRecord {
+            position: 1,
+            fields: read_record(&value, fields).map_err(malformed),
+        }]),
+        other => Err(malformed(format!(
+            "a JSON dump holds an object or an array of objects, not {}",
+            kind(&other)
+        ))),
     }
 }
 
-impl ChunkReader {
-    pub fn new(
-        reader: Box<dyn std::io::BufRead + Send>,
-        source: String,
-        chunk_bytes: usize,
-        bytes_in: u64,
-    ) -> ChunkReader {
-        ChunkReader {
-            reader,
-            source,
-            next_line: 1,
-            chunk_bytes: chunk_bytes.max(1),
-            bytes_in,
-            done: false,
-        }
-    }
-}
-
-impl Iterator for ChunkReader {
-    /// A chunk, or the line at which reading failed and why.
-    type Item = Result<DumpChunk, (usize, std::io::Error)>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let first_line = self.next_line;
-        let mut bytes = Vec::with_capacity(self.chunk_bytes + 1024);
-        // A chunk of blank lines only would be a reject the unstreamed file never has: such
-        // lines join the next chunk instead.
-        while !self.done
-            && (bytes.len() < self.chunk_bytes || bytes.iter().all(u8::is_ascii_whitespace))
-        {
-            match self.reader.read_until(b'\n', &mut bytes) {
-                Ok(0) => self.done = true,
-                Ok(_) => self.next_line += 1,
-                Err(error) => {
-                    self.done = true;
-                    return Some(Err((self.next_line, error)));
-                }
+/// A dump's bytes as UTF-8 and the encoding they were in: a UTF-8 byte-order mark dropped,
+/// UTF-16 (known only by its mark) converted; `Err` for an empty file.
+fn utf8_bytes(mut bytes: Vec<u8>) -> Result<(Vec<u8>, &'static str), RecordProblem> {
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return match decode::decode(bytes, None) {
+            Ok(decoded) => Ok((decoded.text.into_bytes(), decoded.encoding)),
+            Err(failure) => {
+                let (reason, detail) = super::load::decode_failure(failure);
+                Err(RecordProblem { reason, detail })
             }
-        }
-        if bytes.is_empty() || (first_line > 1 && bytes.iter().all(u8::is_ascii_whitespace)) {
-            return None;
-        }
-        Some(Ok(DumpChunk {
-            source: self.source.clone(),
-            first_line,
-            bytes,
-            bytes_in: std::mem::take(&mut self.bytes_in),
-        }))
+        };
     }
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        bytes.drain(..3);
+    }
+    if bytes.is_empty() {
+        return Err(RecordProblem {
+            reason: RejectReason::Empty,
+            detail: "no bytes".into(),
+        });
+    }
+    Ok((bytes, "UTF-8"))
 }
 
-fn read_record(value: &Value, fields: &JsonFields) -> Result<RecordFields, String> {
-    let Value::Object(object) = value else {
-        return Err(format!(
-            "a record must be a JSON object, not {}",
-            kind(value)
-        ));
+/// One item per record of a dump read whole, in record order. `cut` is why the file's data
+/// ended early (what the decompressor said of a truncated file): the records before the cut
+/// are read, and the one it cut is rejected, as when the same file streams.
+pub(crate) fn read_file(
+    plan: &InputPlan,
+    file_source: String,
+    bytes: Vec<u8>,
+    layout: Layout,
+    cut: Option<String>,
+    bytes_in: u64,
+    emit: &mut dyn FnMut(Item),
+) {
+    let reject = |source, problem: RecordProblem| Item::Rejected {
+        source,
+        reason: problem.reason,
+        detail: problem.detail,
+        bytes_in,
     };
-    let record = RecordFields {
-        text: first_string(object, &fields.text),
-        html: first_string(object, &fields.html),
-        title: first_string(object, &fields.title),
-        date: first_string(object, &fields.date),
-        url: first_string(object, &fields.url),
+    let (bytes, encoding) = match utf8_bytes(bytes) {
+        Ok(utf8) => utf8,
+        Err(problem) => return emit(reject(file_source, problem)),
     };
-    Ok(record)
-}
-
-/// The first of `names` that holds a non-empty string.
-fn first_string(object: &Map<String, Value>, names: &[String]) -> Option<String> {
-    names.iter().find_map(|name| match object.get(name) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
-        _ => None,
-    })
+    let (records, unread) = match (layout, cut) {
+        (Layout::Lines, None) => (split_lines(&bytes, &plan.json_fields, 1), None),
+        (Layout::Lines, Some(cut)) => {
+            let whole = memchr::memrchr(b'\n', &bytes).map_or(0, |at| at + 1);
+            let line = 1 + memchr::memchr_iter(b'\n', &bytes[..whole]).count();
+            let unread = UnreadLine {
+                line,
+                reason: RejectReason::Corrupt,
+                detail: format!("the data is cut in this line: {cut}"),
+            };
+            (split_lines(&bytes[..whole], &plan.json_fields, 1), Some(unread))
+        }
+        (Layout::Document, Some(cut)) => {
+            return emit(reject(
+                file_source,
+                RecordProblem {
+                    reason: RejectReason::Corrupt,
+                    detail: format!("the data is cut: {cut}"),
+                },
+            ));
+        }
+        (Layout::Document, None) => match split_document(&bytes, &plan.json_fields) {
+            Ok(records) => (records, None),
+            Err(problem) => return emit(reject(file_source, problem)),
+        },
+    };
+    emit_records(plan, file_source, records, encoding, bytes_in, 1, unread, emit);
 }
 
 /// One item per record of a streamed chunk of a large JSON Lines dump, numbered from its first
-/// line.
+/// line, then the reject of the line that ended it unread, if any.
 pub(crate) fn read_chunk(plan: &InputPlan, chunk: DumpChunk, emit: &mut dyn FnMut(Item)) {
-    let first = format!("{}#{}", chunk.source, chunk.first_line);
-    match decode::decode(chunk.bytes, None) {
-        Ok(decoded) => {
-            let text = normalize_line_endings(decoded.text);
-            read_records(
-                plan,
-                chunk.source,
-                &text,
-                decoded.encoding,
-                chunk.bytes_in,
-                chunk.first_line,
-                emit,
-            );
-        }
-        Err(failure) => {
-            let (reason, detail) = decode_failure(failure);
-            emit(Item::Rejected {
-                source: first,
-                reason,
-                detail: format!("the lines from here to the next chunk: {detail}"),
-                bytes_in: chunk.bytes_in,
-            });
-        }
+    let mut bytes = &chunk.bytes[..];
+    if chunk.first_line == 1 {
+        bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     }
+    let records = split_lines(bytes, &plan.json_fields, chunk.first_line);
+    emit_records(
+        plan,
+        chunk.source,
+        records,
+        "UTF-8",
+        chunk.bytes_in,
+        chunk.first_line,
+        chunk.unread,
+        emit,
+    );
 }
 
-/// One item per record of dump text whose first line is `first_line`, in record order. The
-/// file's bytes are counted once, on its first item.
-pub(crate) fn read_records(
+/// One item per record, in record order, then the unread line's reject. The file's bytes are
+/// counted once, on its first item.
+#[allow(clippy::too_many_arguments)]
+fn emit_records(
     plan: &InputPlan,
     file_source: String,
-    text: &str,
+    records: Vec<DumpRecord>,
     encoding: &'static str,
     bytes_in: u64,
     first_line: usize,
+    unread: Option<UnreadLine>,
     emit: &mut dyn FnMut(Item),
 ) {
     let fields = &plan.json_fields;
-    let records = match split_from(text, fields, first_line) {
-        Ok(records) => records,
-        Err(detail) => {
-            return emit(Item::Rejected {
-                source: file_source,
-                reason: RejectReason::Malformed,
-                detail,
-                bytes_in,
-            });
-        }
-    };
-    if records.is_empty() {
+    if records.is_empty() && unread.is_none() {
         let source = if first_line == 1 {
             file_source
         } else {
@@ -259,11 +278,11 @@ pub(crate) fn read_records(
         let bytes = std::mem::take(&mut bytes_in);
         let found = match record.fields {
             Ok(found) => found,
-            Err(detail) => {
+            Err(problem) => {
                 emit(Item::Rejected {
                     source,
-                    reason: RejectReason::Malformed,
-                    detail,
+                    reason: problem.reason,
+                    detail: problem.detail,
                     bytes_in: bytes,
                 });
                 continue;
@@ -306,6 +325,39 @@ pub(crate) fn read_records(
             }),
         })));
     }
+    if let Some(unread) = unread {
+        emit(Item::Rejected {
+            source: format!("{file_source}#{}", unread.line),
+            reason: unread.reason,
+            detail: unread.detail,
+            bytes_in,
+        });
+    }
+}
+
+fn read_record(value: &Value, fields: &JsonFields) -> Result<RecordFields, String> {
+    let Value::Object(object) = value else {
+        return Err(format!(
+            "a record must be a JSON object, not {}",
+            kind(value)
+        ));
+    };
+    let record = RecordFields {
+        text: first_string(object, &fields.text),
+        html: first_string(object, &fields.html),
+        title: first_string(object, &fields.title),
+        date: first_string(object, &fields.date),
+        url: first_string(object, &fields.url),
+    };
+    Ok(record)
+}
+
+/// The first of `names` that holds a non-empty string.
+fn first_string(object: &Map<String, Value>, names: &[String]) -> Option<String> {
+    names.iter().find_map(|name| match object.get(name) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        _ => None,
+    })
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -337,19 +389,15 @@ mod tests {
     #[test]
     fn json_lines_give_one_record_per_line_and_malformed_lines_their_own_error() {
         let text = "{\"url\":\"https://a\",\"title\":\"A\",\"text\":\"Body A\"}\n\n{broken\n{\"html\":\"<p>B</p>\",\"published\":\"2024-01-02\"}\n[1]\n";
-        let records = split(text, &fields()).unwrap();
+        let records = split_lines(text.as_bytes(), &fields(), 1);
         let positions: Vec<usize> = records.iter().map(|r| r.position).collect();
         assert_eq!(positions, [1, 3, 4, 5]);
         let first = records[0].fields.as_ref().unwrap();
         assert_eq!(first.text.as_deref(), Some("Body A"));
         assert_eq!(first.url.as_deref(), Some("https://a"));
-        assert!(
-            records[1]
-                .fields
-                .as_ref()
-                .unwrap_err()
-                .starts_with("line 3 is not JSON")
-        );
+        let broken = records[1].fields.as_ref().unwrap_err();
+        assert_eq!(broken.reason, RejectReason::Malformed);
+        assert!(broken.detail.starts_with("line 3 is not JSON"));
         assert_eq!(
             records[2].fields.as_ref().unwrap().html.as_deref(),
             Some("<p>B</p>")
@@ -363,54 +411,67 @@ mod tests {
                 .fields
                 .as_ref()
                 .unwrap_err()
+                .detail
                 .contains("not an array")
         );
     }
 
     #[test]
-    fn a_json_array_gives_one_record_per_element() {
-        let records = split(" [{\"content\":\"x\"},{\"body\":\"y\"}]", &fields()).unwrap();
+    fn one_invalid_byte_rejects_only_its_line() {
+        let mut bytes = Vec::new();
+        for i in 1..=5 {
+            if i == 3 {
+                bytes.extend(b"{\"text\":\"bad \xff byte\"}\n");
+            } else {
+                bytes.extend(format!("{{\"text\":\"good {i}\"}}\n").into_bytes());
+            }
+        }
+        let records = split_lines(&bytes, &fields(), 1);
+        assert_eq!(records.len(), 5);
+        for record in &records {
+            match record.position {
+                3 => {
+                    let problem = record.fields.as_ref().unwrap_err();
+                    assert_eq!(problem.reason, RejectReason::Encoding);
+                    assert!(problem.detail.contains("0xff"), "{}", problem.detail);
+                }
+                i => assert_eq!(
+                    record.fields.as_ref().unwrap().text,
+                    Some(format!("good {i}"))
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn a_json_document_is_one_record_or_one_per_element_whatever_its_whitespace() {
+        let pretty = "{\n  \"title\": \"T\",\n  \"text\": \"A pretty body.\"\n}\n";
+        let records = split_document(pretty.as_bytes(), &fields()).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].position, 1);
+        assert_eq!(
+            records[0].fields.as_ref().unwrap().text.as_deref(),
+            Some("A pretty body.")
+        );
+        let array = " [{\"content\":\"x\"},\n {\"body\":\"y\"}]";
+        let records = split_document(array.as_bytes(), &fields()).unwrap();
         assert_eq!(records.len(), 2);
         assert_eq!(
             records[1].fields.as_ref().unwrap().text.as_deref(),
             Some("y")
         );
-        assert!(
-            split("[{\"a\":1},", &fields())
-                .unwrap_err()
-                .contains("line 1")
-        );
-    }
-
-    #[test]
-    fn chunks_hold_whole_lines_and_number_them() {
-        let text: String = (1..=10)
-            .map(|i| format!("{{\"text\":\"line {i}\"}}\n"))
-            .collect();
-        let reader = Box::new(std::io::Cursor::new(text.clone().into_bytes()));
-        let chunks: Vec<DumpChunk> = ChunkReader::new(reader, "d.jsonl".into(), 40, 99)
-            .map(Result::unwrap)
-            .collect();
-        assert!(chunks.len() > 2);
-        assert_eq!(chunks[0].bytes_in, 99);
-        assert!(chunks[1..].iter().all(|c| c.bytes_in == 0));
-        let mut positions = Vec::new();
-        for chunk in &chunks {
-            assert!(chunk.bytes.ends_with(b"\n"));
-            let records = split_from(
-                std::str::from_utf8(&chunk.bytes).unwrap(),
-                &fields(),
-                chunk.first_line,
-            )
-            .unwrap();
-            positions.extend(records.iter().map(|r| r.position));
-        }
-        assert_eq!(positions, (1..=10).collect::<Vec<_>>());
+        let broken = split_document(b"[{\"a\":1},", &fields()).unwrap_err();
+        assert_eq!(broken.reason, RejectReason::Malformed);
+        assert!(broken.detail.contains("line 1"), "{}", broken.detail);
+        // JSON Lines under a `.json` name are still read line by line.
+        let lines = split_document(b"{\"text\":\"a\"}\n{\"text\":\"b\"}\n", &fields()).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[1].position, 2);
     }
 
     #[test]
     fn empty_fields_are_skipped_for_the_next_name() {
-        let records = split("{\"text\":\"  \",\"content\":\"real\"}", &fields()).unwrap();
+        let records = split_lines(b"{\"text\":\"  \",\"content\":\"real\"}", &fields(), 1);
         assert_eq!(
             records[0].fields.as_ref().unwrap().text.as_deref(),
             Some("real")
