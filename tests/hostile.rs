@@ -237,3 +237,32 @@ fn a_truncated_gzip_warc_keeps_the_records_before_the_cut_at_every_size() {
     }
     assert!(whole.bytes == streamed.bytes, "streaming changed the output");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn names_that_are_not_utf8_or_hold_the_record_separator_get_distinct_sources_and_state_keys() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Dir::new();
+    let write = |name: &[u8], text: &str| {
+        let path = dir.input().join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(&path, text).unwrap();
+        let modified = std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+    };
+    write(b"bad\xff.txt", "The first story of the night, in a file with an odd name.\n");
+    dir.file("a.jsonl", "{\"text\":\"The record inside the dump.\"}\n");
+    write(b"a.jsonl#1", "A file whose name looks like a record of the dump.\n");
+    let first = crate::night(&dir, "state.redb", "one", &[]);
+    let sources: Vec<&str> = first.clean.iter().map(|r| r["source"].as_str().unwrap()).collect();
+    assert_eq!(sources, ["a.jsonl#1", "a.jsonl%231", "bad%FF.txt"]);
+    // Night two: a new file under a name that once collided, same size and time: it is new.
+    write(b"bad\xfe.txt", "The other story of the night, in a file with an odd name.\n");
+    let second = crate::night(&dir, "state.redb", "two", &[]);
+    let sources: Vec<&str> = second.clean.iter().map(|r| r["source"].as_str().unwrap()).collect();
+    assert_eq!(sources, ["bad%FE.txt"]);
+}

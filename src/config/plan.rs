@@ -412,7 +412,7 @@ fn name_roots(
             .canonicalize()
             .unwrap_or_else(|_| path.clone())
             .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
+            .map(|n| crate::input::discover::escape_root_name(n))
             .unwrap_or_else(|| "root".to_string());
         let source_prefix = format!("{name}/");
         if named.iter().any(|r| r.source_prefix == source_prefix) {

@@ -91,8 +91,8 @@ fn walk_root<'p>(
             if entry.depth() == 0 || !entry.file_type().is_dir() {
                 return true;
             }
-            let relative = relative(&root.path, entry.path());
-            if plan.exclude.is_match(&relative) {
+            let relative = relative_raw(&root.path, entry.path());
+            if plan.exclude.is_match(path_of(&relative)) {
                 return false;
             }
             skip.as_ref().is_none_or(|skip| !skip.is(entry))
@@ -141,6 +141,17 @@ impl SkipDir {
     }
 }
 
+/// Relative path bytes as a path, for glob matching.
+fn path_of(bytes: &[u8]) -> &Path {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Path::new(std::ffi::OsStr::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    Path::new(std::str::from_utf8(bytes).unwrap_or_default())
+}
+
 fn classify(
     plan: &InputPlan,
     root: &InputRoot,
@@ -174,17 +185,19 @@ fn classify(
     if file_type.is_dir() {
         return None;
     }
-    let relative = relative(&root.path, entry.path());
+    let relative = relative_raw(&root.path, entry.path());
     let relative = if relative.is_empty() {
         // A root that is itself a file is named by its file name.
-        entry.file_name().to_string_lossy().into_owned()
+        name_bytes(entry.file_name())
     } else {
         relative
     };
-    if !plan.include.is_match(&relative) || plan.exclude.is_match(&relative) {
+    // Globs match the name as it is, not as it is escaped.
+    let raw = path_of(&relative);
+    if !plan.include.is_match(raw) || plan.exclude.is_match(raw) {
         return None;
     }
-    let source = format!("{}{relative}", root.source_prefix);
+    let source = format!("{}{}", root.source_prefix, escape_name(&relative));
     if file_type.is_symlink() {
         return Some(Discovered::Problem {
             source,
@@ -218,8 +231,15 @@ fn classify(
     }))
 }
 
-/// `path` relative to `root`, `/`-separated; empty for the root itself.
+/// `path` relative to `root`, `/`-separated, as a `source`: escaped by [`escape_name`]; empty
+/// for the root itself.
 fn relative(root: &Path, path: &Path) -> String {
+    escape_name(&relative_raw(root, path))
+}
+
+/// `path` relative to `root`, `/`-separated, in the file system's own bytes (what globs match);
+/// empty for the root itself.
+fn relative_raw<'a>(root: &Path, path: &'a Path) -> std::borrow::Cow<'a, [u8]> {
     // The walk joins names to the root with `/`, so the bytes after the root are the answer
     // when they hold only plain names; component parsing, which showed in the walker's
     // profile, is left for anything else.
@@ -238,31 +258,74 @@ fn relative(root: &Path, path: &Path) -> String {
                     .all(|name| !matches!(name, b"" | b"." | b".."))
             };
             if !rest.is_empty() && plain(rest) {
-                if let Ok(rest) = std::str::from_utf8(rest) {
-                    return rest.to_string();
-                }
+                return std::borrow::Cow::Borrowed(rest);
             }
         }
     }
-    relative_by_components(root, path)
+    std::borrow::Cow::Owned(relative_by_components(root, path))
 }
 
-fn relative_by_components(root: &Path, path: &Path) -> String {
+fn relative_by_components(root: &Path, path: &Path) -> Vec<u8> {
     let relative = path.strip_prefix(root).unwrap_or(path);
-    let mut out = String::new();
+    let mut out = Vec::new();
     for component in relative.components() {
         if !out.is_empty() {
-            out.push('/');
+            out.push(b'/');
         }
-        out.push_str(&component.as_os_str().to_string_lossy());
+        out.extend_from_slice(&name_bytes(component.as_os_str()));
     }
     out
+}
+
+/// A name's bytes as the file system holds them (on Unix; elsewhere its UTF-8, lossily).
+fn name_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        std::borrow::Cow::Borrowed(name.as_bytes())
+    }
+    #[cfg(not(unix))]
+    match name.to_string_lossy() {
+        std::borrow::Cow::Borrowed(text) => std::borrow::Cow::Borrowed(text.as_bytes()),
+        std::borrow::Cow::Owned(text) => std::borrow::Cow::Owned(text.into_bytes()),
+    }
+}
+
+/// A file name (or path) as it appears in a `source`: unchanged when it is UTF-8 without `%` or
+/// `#`; otherwise each byte that is not UTF-8, and each `%` and `#`, becomes `%XX` (its
+/// hexadecimal value). Lossless and one-to-one, so that `bad\xff.txt` and `bad\xfe.txt` are two
+/// sources, and a file named `a.jsonl#1` (`a.jsonl%231`) is never record 1 of `a.jsonl`; and
+/// the nightly state, keyed by source, keys every file apart.
+pub fn escape_name(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '%' => out.push_str("%25"),
+                '#' => out.push_str("%23"),
+                c => out.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// A root's own name as it starts its sources (with several roots), escaped as any name.
+pub fn escape_root_name(name: &std::ffi::OsStr) -> String {
+    escape_name(&name_bytes(name))
 }
 
 fn source_name(root: &InputRoot, path: &Path) -> String {
     let relative = relative(&root.path, path);
     if relative.is_empty() {
-        format!("{}{}", root.source_prefix, root.path.display())
+        format!(
+            "{}{}",
+            root.source_prefix,
+            escape_name(&name_bytes(root.path.as_os_str()))
+        )
     } else {
         format!("{}{relative}", root.source_prefix)
     }
@@ -314,7 +377,7 @@ mod tests {
         for (root, path) in cases {
             let (root, path) = (Path::new(root), Path::new(path));
             assert_eq!(
-                relative(root, path),
+                relative_raw(root, path).into_owned(),
                 relative_by_components(root, path),
                 "{root:?} {path:?}"
             );
@@ -339,6 +402,32 @@ mod tests {
         assert_eq!(
             sources(&plan_for(dir.path())),
             ["a/b/c.txt", "a/z.txt", "a.txt", "b.txt"]
+        );
+    }
+
+    #[test]
+    fn escaped_names_are_unchanged_when_plain_and_one_to_one_otherwise() {
+        assert_eq!(escape_name(b"news/2024/a-b_c.txt"), "news/2024/a-b_c.txt");
+        assert_eq!(escape_name("서울/기사.txt".as_bytes()), "서울/기사.txt");
+        assert_eq!(escape_name(b"bad\xff.txt"), "bad%FF.txt");
+        assert_eq!(escape_name(b"bad\xfe.txt"), "bad%FE.txt");
+        assert_eq!(escape_name(b"a.jsonl#1"), "a.jsonl%231");
+        // `%` itself is escaped, so no name can pass for another's escape.
+        assert_eq!(escape_name(b"bad%FF.txt"), "bad%25FF.txt");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn names_that_are_not_utf8_or_hold_the_record_separator_get_distinct_sources() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        for name in [&b"bad\xff.txt"[..], b"bad\xfe.txt", b"a.jsonl#1", b"100%.txt"] {
+            let path = dir.path().join(std::ffi::OsStr::from_bytes(name));
+            std::fs::write(path, "x").unwrap();
+        }
+        assert_eq!(
+            sources(&plan_for(dir.path())),
+            ["100%25.txt", "a.jsonl%231", "bad%FE.txt", "bad%FF.txt"]
         );
     }
 
