@@ -14,7 +14,11 @@ fn deep_tree(depth: usize) -> Dir {
         path.push("d");
     }
     std::fs::create_dir_all(&path).unwrap();
-    std::fs::write(path.join("f.txt"), "An article at the bottom of a deep tree.\n").unwrap();
+    std::fs::write(
+        path.join("f.txt"),
+        "An article at the bottom of a deep tree.\n",
+    )
+    .unwrap();
     dir
 }
 
@@ -61,7 +65,9 @@ fn out_of_range_numbers_fail_check_config_all_at_once() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("bad.toml:3:18: `input.max_file_bytes`: 18446744073709551615 is out of range"),
+        stderr.contains(
+            "bad.toml:3:18: `input.max_file_bytes`: 18446744073709551615 is out of range"
+        ),
         "{stderr}"
     );
     assert!(
@@ -74,7 +80,10 @@ fn out_of_range_numbers_fail_check_config_all_at_once() {
 fn threads_far_past_the_cores_are_capped_and_said() {
     let dir = Dir::new();
     for i in 0..20 {
-        dir.file(&format!("f{i}.txt"), format!("Article {i}, a text of its own.\n"));
+        dir.file(
+            &format!("f{i}.txt"),
+            format!("Article {i}, a text of its own.\n"),
+        );
     }
     let output = dir.run_raw("out", &["--threads", "1024"]);
     assert!(output.status.success());
@@ -102,8 +111,11 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 fn records(lines: usize) -> Vec<u8> {
     (1..=lines)
         .flat_map(|i| {
-            format!("{{\"text\":\"Record {i}, a story of its own, number {}.\"}}\n", i * 7919 % 10007)
-                .into_bytes()
+            format!(
+                "{{\"text\":\"Record {i}, a story of its own, number {}.\"}}\n",
+                i * 7919 % 10007
+            )
+            .into_bytes()
         })
         .collect()
 }
@@ -126,7 +138,10 @@ fn an_invalid_byte_in_a_json_dump_rejects_only_its_record_read_whole_or_streamed
         assert_eq!(out.reject_reason("d.jsonl#5"), "encoding");
         assert!(out.clean.iter().all(|r| r["encoding"] == "UTF-8"));
     }
-    assert!(whole.bytes == streamed.bytes, "streaming changed the output");
+    assert!(
+        whole.bytes == streamed.bytes,
+        "streaming changed the output"
+    );
 }
 
 fn memchr_line_start(bytes: &[u8], line: usize) -> usize {
@@ -167,7 +182,11 @@ fn a_blank_line_dump_streams_in_linear_time() {
     let started = Instant::now();
     let out = dir.run("out", &["--config", "stream.toml"]);
     // Rescanning the chunk per line took over a minute for 9 MB; linear takes well under 1 s.
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(out.clean.len(), 2, "{:?}", out.rejects);
     assert!(out.rejects.is_empty(), "{:?}", out.rejects);
 }
@@ -177,7 +196,9 @@ fn a_streamed_line_over_the_limit_is_too_large_and_its_neighbours_are_kept() {
     let dir = Dir::new();
     let mut dump = records(3);
     // Numbers that do not repeat, so that the compressed file is large enough to stream.
-    let words: Vec<String> = (0..400_000u64).map(|i| (i * 7919 % 100_003).to_string()).collect();
+    let words: Vec<String> = (0..400_000u64)
+        .map(|i| (i * 7919 % 100_003).to_string())
+        .collect();
     let long = format!("{{\"text\":\"{}\"}}\n", words.join(" "));
     let at = memchr_line_start(&dump, 3);
     dump.splice(at..at, long.into_bytes());
@@ -188,8 +209,15 @@ fn a_streamed_line_over_the_limit_is_too_large_and_its_neighbours_are_kept() {
     );
     let out = dir.run("out", &["--config", "limits.toml"]);
     assert_eq!(out.reject_reason("long.jsonl.zst#3"), "too_large");
-    let kept: Vec<&str> = out.clean.iter().map(|r| r["source"].as_str().unwrap()).collect();
-    assert_eq!(kept, ["long.jsonl.zst#1", "long.jsonl.zst#2", "long.jsonl.zst#4"]);
+    let kept: Vec<&str> = out
+        .clean
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kept,
+        ["long.jsonl.zst#1", "long.jsonl.zst#2", "long.jsonl.zst#4"]
+    );
 }
 
 #[test]
@@ -210,7 +238,10 @@ fn a_truncated_gzip_dump_keeps_the_records_before_the_cut_at_every_size() {
             format!("cut.jsonl.gz#{}", out.clean.len() + 1)
         );
     }
-    assert!(whole.bytes == streamed.bytes, "streaming changed the output");
+    assert!(
+        whole.bytes == streamed.bytes,
+        "streaming changed the output"
+    );
 }
 
 #[test]
@@ -223,7 +254,12 @@ fn a_truncated_gzip_warc_keeps_the_records_before_the_cut_at_every_size() {
              <p>Report number {i}, long enough to be an article of its own for the test.</p>\
              </article></body></html>"
         );
-        let record = crate::inputs::warc_record("response", &format!("https://n.example/{i}"), i, body.as_bytes());
+        let record = crate::inputs::warc_record(
+            "response",
+            &format!("https://n.example/{i}"),
+            i,
+            body.as_bytes(),
+        );
         gz.extend(gzip(&record));
     }
     let cut_at = gz.len() - 100;
@@ -235,7 +271,10 @@ fn a_truncated_gzip_warc_keeps_the_records_before_the_cut_at_every_size() {
         assert_eq!(out.clean.len(), 39, "{:?}", out.rejects);
         assert_eq!(out.reject_reason("crawl.warc.gz#40"), "corrupt");
     }
-    assert!(whole.bytes == streamed.bytes, "streaming changed the output");
+    assert!(
+        whole.bytes == streamed.bytes,
+        "streaming changed the output"
+    );
 }
 
 #[cfg(target_os = "linux")]
@@ -254,15 +293,32 @@ fn names_that_are_not_utf8_or_hold_the_record_separator_get_distinct_sources_and
             .set_modified(modified)
             .unwrap();
     };
-    write(b"bad\xff.txt", "The first story of the night, in a file with an odd name.\n");
+    write(
+        b"bad\xff.txt",
+        "The first story of the night, in a file with an odd name.\n",
+    );
     dir.file("a.jsonl", "{\"text\":\"The record inside the dump.\"}\n");
-    write(b"a.jsonl#1", "A file whose name looks like a record of the dump.\n");
+    write(
+        b"a.jsonl#1",
+        "A file whose name looks like a record of the dump.\n",
+    );
     let first = crate::night(&dir, "state.redb", "one", &[]);
-    let sources: Vec<&str> = first.clean.iter().map(|r| r["source"].as_str().unwrap()).collect();
+    let sources: Vec<&str> = first
+        .clean
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
     assert_eq!(sources, ["a.jsonl#1", "a.jsonl%231", "bad%FF.txt"]);
     // Night two: a new file under a name that once collided, same size and time: it is new.
-    write(b"bad\xfe.txt", "The other story of the night, in a file with an odd name.\n");
+    write(
+        b"bad\xfe.txt",
+        "The other story of the night, in a file with an odd name.\n",
+    );
     let second = crate::night(&dir, "state.redb", "two", &[]);
-    let sources: Vec<&str> = second.clean.iter().map(|r| r["source"].as_str().unwrap()).collect();
+    let sources: Vec<&str> = second
+        .clean
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
     assert_eq!(sources, ["bad%FE.txt"]);
 }

@@ -412,7 +412,7 @@ fn name_roots(
             .canonicalize()
             .unwrap_or_else(|_| path.clone())
             .file_name()
-            .map(|n| crate::input::discover::escape_root_name(n))
+            .map(crate::input::discover::escape_root_name)
             .unwrap_or_else(|| "root".to_string());
         let source_prefix = format!("{name}/");
         if named.iter().any(|r| r.source_prefix == source_prefix) {

@@ -137,7 +137,10 @@ std::thread_local! {
 /// Opens the file the walk found at `path` for reading, relative to the directory this thread
 /// last read a file in, and checks what the descriptor is: the walk's look is stale by now, and
 /// only a regular file is read. Gives the file and its size as opened, or the reject it is.
-pub(crate) fn open_regular(path: &Path, follow: bool) -> Result<(File, u64), (RejectReason, String)> {
+pub(crate) fn open_regular(
+    path: &Path,
+    follow: bool,
+) -> Result<(File, u64), (RejectReason, String)> {
     let file = WORKER_DIR
         .with_borrow_mut(|dir| dir.open(path, follow))
         .map_err(|error| {
@@ -263,7 +266,10 @@ mod tests {
         let real = dir.path().join("real-link.txt");
         std::os::unix::fs::symlink("real.txt", &real).unwrap();
         assert_eq!(open_in_time(&real, true).unwrap(), 5);
-        assert_eq!(open_in_time(&dir.path().join("real.txt"), false).unwrap(), 5);
+        assert_eq!(
+            open_in_time(&dir.path().join("real.txt"), false).unwrap(),
+            5
+        );
     }
 
     #[cfg(unix)]

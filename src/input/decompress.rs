@@ -90,11 +90,8 @@ pub fn decompress_prefix(
     let corrupt = |e: std::io::Error| DecompressFailure::Corrupt(format!("{e}"));
     let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize) + 1);
     // `read_to_end` keeps the bytes it read before an error.
-    let read = reader(bytes, format).and_then(|decoder| {
-        decoder
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut out)
-    });
+    let read = reader(bytes, format)
+        .and_then(|decoder| decoder.take(limit.saturating_add(1)).read_to_end(&mut out));
     if out.len() as u64 > limit {
         return (Vec::new(), Some(DecompressFailure::TooLarge { limit }));
     }
@@ -177,7 +174,8 @@ mod tests {
             .flat_map(|i| format!("line {i} of a dump, number {}\n", i * 7919 % 10007).into_bytes())
             .collect();
         let gz = gzip(&text);
-        let (prefix, failure) = decompress_prefix(&gz[..gz.len() * 2 / 3], Compression::Gzip, 1 << 20);
+        let (prefix, failure) =
+            decompress_prefix(&gz[..gz.len() * 2 / 3], Compression::Gzip, 1 << 20);
         assert!(matches!(failure, Some(DecompressFailure::Corrupt(_))));
         assert!(!prefix.is_empty());
         assert!(text.starts_with(&prefix));

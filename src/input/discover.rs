@@ -421,7 +421,12 @@ mod tests {
     fn names_that_are_not_utf8_or_hold_the_record_separator_get_distinct_sources() {
         use std::os::unix::ffi::OsStrExt;
         let dir = tempfile::tempdir().unwrap();
-        for name in [&b"bad\xff.txt"[..], b"bad\xfe.txt", b"a.jsonl#1", b"100%.txt"] {
+        for name in [
+            &b"bad\xff.txt"[..],
+            b"bad\xfe.txt",
+            b"a.jsonl#1",
+            b"100%.txt",
+        ] {
             let path = dir.path().join(std::ffi::OsStr::from_bytes(name));
             std::fs::write(path, "x").unwrap();
         }

@@ -76,11 +76,7 @@ pub(crate) fn expand<'p>(
         plan.max_file_bytes,
         source.size,
     );
-    Box::new(
-        remembered
-            .into_iter()
-            .chain(chunks.map(Discovered::Chunk)),
-    )
+    Box::new(remembered.into_iter().chain(chunks.map(Discovered::Chunk)))
 }
 
 /// JSON Lines dumps (not `.json`, which may be one array) by name, under any compression.
@@ -112,11 +108,13 @@ fn open_decompressed(
     let (file, _) = super::at_dir::open_regular(path, follow)?;
     let unreadable = |error: std::io::Error| (RejectReason::Unreadable, error.to_string());
     let mut file = BufReader::with_capacity(1 << 20, file);
-    Ok(match decompress::detect(file.fill_buf().map_err(unreadable)?) {
-        None => Box::new(file),
-        Some(format) => Box::new(BufReader::with_capacity(
-            1 << 20,
-            decompress::reader(file, format).map_err(unreadable)?,
-        )),
-    })
+    Ok(
+        match decompress::detect(file.fill_buf().map_err(unreadable)?) {
+            None => Box::new(file),
+            Some(format) => Box::new(BufReader::with_capacity(
+                1 << 20,
+                decompress::reader(file, format).map_err(unreadable)?,
+            )),
+        },
+    )
 }

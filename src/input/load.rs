@@ -69,18 +69,20 @@ pub(crate) fn load(
     let compression = decompress::detect(&bytes);
     let (bytes, cut) = match compression {
         None => (bytes, None),
-        Some(format) => match decompress::decompress_prefix(&bytes, format, plan.max_decompressed_bytes) {
-            (expanded, None) => (expanded, None),
-            (_, Some(DecompressFailure::TooLarge { limit })) => {
-                let detail = format!(
-                    "{} data expands past input.max_decompressed_bytes = {limit}",
-                    format.extension()
-                );
-                return Err((RejectReason::TooLarge, detail, bytes_in));
+        Some(format) => {
+            match decompress::decompress_prefix(&bytes, format, plan.max_decompressed_bytes) {
+                (expanded, None) => (expanded, None),
+                (_, Some(DecompressFailure::TooLarge { limit })) => {
+                    let detail = format!(
+                        "{} data expands past input.max_decompressed_bytes = {limit}",
+                        format.extension()
+                    );
+                    return Err((RejectReason::TooLarge, detail, bytes_in));
+                }
+                // What the decoder said, as a streamed file's read error says it.
+                (expanded, Some(DecompressFailure::Corrupt(what))) => (expanded, Some(what)),
             }
-            // What the decoder said, as a streamed file's read error says it.
-            (expanded, Some(DecompressFailure::Corrupt(what))) => (expanded, Some(what)),
-        },
+        }
     };
     // `page.html.gz` is a page: the name that counts is the one under the compression's.
     let mut name_path = source.path.as_path();

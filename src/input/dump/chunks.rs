@@ -88,8 +88,8 @@ impl ChunkReader {
     /// Appends one line to `bytes`, or skips it unheld when it is longer than the ceiling.
     fn read_line(&mut self, bytes: &mut Vec<u8>) -> std::io::Result<LineEnd> {
         let start = bytes.len();
-        let read = std::io::Read::take(&mut *self.reader, self.max_line_bytes)
-            .read_until(b'\n', bytes)?;
+        let read =
+            std::io::Read::take(&mut *self.reader, self.max_line_bytes).read_until(b'\n', bytes)?;
         if read == 0 {
             return Ok(LineEnd::End);
         }
@@ -233,7 +233,10 @@ mod tests {
         let unread = all[0].unread.as_ref().unwrap();
         assert_eq!((unread.line, unread.reason), (2, RejectReason::TooLarge));
         assert!(unread.detail.contains("10001 bytes"), "{}", unread.detail);
-        assert_eq!((all[1].first_line, &all[1].bytes[..]), (3, &b"{\"text\":\"three\"}\n"[..]));
+        assert_eq!(
+            (all[1].first_line, &all[1].bytes[..]),
+            (3, &b"{\"text\":\"three\"}\n"[..])
+        );
     }
 
     #[test]
@@ -248,8 +251,11 @@ mod tests {
             }
         }
         let data = b"{\"text\":\"one\"}\n{\"text\":\"tw".to_vec();
-        let reader = Box::new(std::io::BufReader::new(FailsAfter(std::io::Cursor::new(data))));
-        let all: Vec<DumpChunk> = ChunkReader::new(reader, "d".into(), 1 << 20, 1 << 20, 5).collect();
+        let reader = Box::new(std::io::BufReader::new(FailsAfter(std::io::Cursor::new(
+            data,
+        ))));
+        let all: Vec<DumpChunk> =
+            ChunkReader::new(reader, "d".into(), 1 << 20, 1 << 20, 5).collect();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].bytes, b"{\"text\":\"one\"}\n");
         let unread = all[0].unread.as_ref().unwrap();

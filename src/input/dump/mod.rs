@@ -89,7 +89,11 @@ pub fn split_lines(bytes: &[u8], fields: &JsonFields, first_line: usize) -> Vec<
         .collect()
 }
 
-fn line_record(line: &[u8], number: usize, fields: &JsonFields) -> Result<RecordFields, RecordProblem> {
+fn line_record(
+    line: &[u8],
+    number: usize,
+    fields: &JsonFields,
+) -> Result<RecordFields, RecordProblem> {
     let text = std::str::from_utf8(line).map_err(|error| RecordProblem {
         reason: RejectReason::Encoding,
         detail: format!(
@@ -206,7 +210,10 @@ pub(crate) fn read_file(
                 reason: RejectReason::Corrupt,
                 detail: format!("the data is cut in this line: {cut}"),
             };
-            (split_lines(&bytes[..whole], &plan.json_fields, 1), Some(unread))
+            (
+                split_lines(&bytes[..whole], &plan.json_fields, 1),
+                Some(unread),
+            )
         }
         (Layout::Document, Some(cut)) => {
             return emit(reject(
@@ -222,7 +229,16 @@ pub(crate) fn read_file(
             Err(problem) => return emit(reject(file_source, problem)),
         },
     };
-    emit_records(plan, file_source, records, encoding, bytes_in, 1, unread, emit);
+    emit_records(
+        plan,
+        file_source,
+        records,
+        encoding,
+        bytes_in,
+        1,
+        unread,
+        emit,
+    );
 }
 
 /// One item per record of a streamed chunk of a large JSON Lines dump, numbered from its first
