@@ -96,8 +96,10 @@ impl ChunkReader {
         if bytes.ends_with(b"\n") || (read as u64) < self.max_line_bytes {
             return Ok(LineEnd::Read);
         }
-        // At the ceiling without a newline: drop what was held and skip to the line's end.
+        // At the ceiling without a newline: drop what was held (and the room it took, which
+        // would travel with the chunk) and skip to the line's end.
         bytes.truncate(start);
+        bytes.shrink_to(self.chunk_bytes.min(8 << 20) + 1024);
         let mut total = read as u64;
         loop {
             let buffer = match self.reader.fill_buf() {
