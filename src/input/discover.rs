@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use super::at_dir::ParentDir;
+
+#[cfg(unix)]
+mod links;
 use super::{InputPlan, InputRoot};
 use crate::article::RejectReason;
 
@@ -81,30 +84,42 @@ fn walk_root<'p>(
     plan: &'p InputPlan,
     root: &'p InputRoot,
     skip_dir: Option<PathBuf>,
-) -> impl Iterator<Item = Discovered> + 'p {
-    let skip = skip_dir.map(SkipDir::new);
+) -> Box<dyn Iterator<Item = Discovered> + 'p> {
+    let skip = std::rc::Rc::new(skip_dir.map(SkipDir::new));
+    #[cfg(unix)]
+    if plan.follow_symlinks {
+        return links::walk_following(plan, root, skip);
+    }
     let walker = WalkDir::new(&root.path)
         .follow_links(plan.follow_symlinks)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(move |entry| {
-            if entry.depth() == 0 || !entry.file_type().is_dir() {
-                return true;
-            }
-            let relative = relative_raw(&root.path, entry.path());
-            if plan.exclude.is_match(path_of(&relative)) {
-                return false;
-            }
-            skip.as_ref().is_none_or(|skip| !skip.is(entry))
-        });
+        .filter_entry(move |entry| enters(plan, root, &skip, entry));
     let mut parent = ParentDir::default();
-    walker.filter_map(move |entry| classify(plan, root, entry, &mut parent))
+    Box::new(walker.filter_map(move |entry| classify(plan, root, entry, &mut parent)))
+}
+
+/// Whether the walk goes into `entry`: not into an excluded directory or the output directory.
+fn enters(
+    plan: &InputPlan,
+    root: &InputRoot,
+    skip: &Option<SkipDir>,
+    entry: &walkdir::DirEntry,
+) -> bool {
+    if entry.depth() == 0 || !entry.file_type().is_dir() {
+        return true;
+    }
+    let relative = relative_raw(&root.path, entry.path());
+    if plan.exclude.is_match(path_of(&relative)) {
+        return false;
+    }
+    skip.as_ref().is_none_or(|skip| !skip.is(entry))
 }
 
 /// The directory the walk must not enter, known by its identity: comparing canonical paths
 /// cost a `stat` per component of every directory, quadratic in the depth of the tree (1,500
 /// levels took 46 s).
-struct SkipDir {
+pub(super) struct SkipDir {
     #[cfg(not(unix))]
     path: PathBuf,
     /// Device and inode, when they can be had.
@@ -123,6 +138,12 @@ impl SkipDir {
             #[cfg(not(unix))]
             path,
         }
+    }
+
+    /// Whether a directory of this (device, inode) is the one to skip.
+    #[cfg(unix)]
+    fn is_id(&self, id: Option<(u64, u64)>) -> bool {
+        self.id.is_some() && self.id == id
     }
 
     fn is(&self, entry: &walkdir::DirEntry) -> bool {
@@ -152,7 +173,7 @@ fn path_of(bytes: &[u8]) -> &Path {
     Path::new(std::str::from_utf8(bytes).unwrap_or_default())
 }
 
-fn classify(
+pub(super) fn classify(
     plan: &InputPlan,
     root: &InputRoot,
     entry: walkdir::Result<walkdir::DirEntry>,
@@ -181,7 +202,20 @@ fn classify(
             });
         }
     };
-    let file_type = entry.file_type();
+    let mut file_type = entry.file_type();
+    // Followed, a link is what it leads to (links to directories are walked in `links`).
+    if file_type.is_symlink() && plan.follow_symlinks {
+        match std::fs::metadata(entry.path()) {
+            Ok(target) => file_type = target.file_type(),
+            Err(error) => {
+                return Some(Discovered::Problem {
+                    source: source_name(root, entry.path()),
+                    reason: RejectReason::Unreadable,
+                    detail: error.to_string(),
+                });
+            }
+        }
+    }
     if file_type.is_dir() {
         return None;
     }
@@ -336,7 +370,7 @@ mod tests {
     use super::*;
     use crate::config::plan::{Overrides, build};
 
-    fn plan_for(dir: &Path) -> InputPlan {
+    pub(super) fn plan_for(dir: &Path) -> InputPlan {
         build(
             None,
             &Overrides {
@@ -348,7 +382,7 @@ mod tests {
         .input
     }
 
-    fn sources(plan: &InputPlan) -> Vec<String> {
+    pub(super) fn sources(plan: &InputPlan) -> Vec<String> {
         walk(plan, None)
             .map(|d| match d {
                 Discovered::File(s) => s.source,
