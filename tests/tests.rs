@@ -10,6 +10,7 @@ mod cli;
 mod conventions;
 mod dedup;
 mod faults;
+mod hostile;
 mod house;
 mod inputs;
 mod markup;

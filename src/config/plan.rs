@@ -73,14 +73,27 @@ pub struct Plan {
     /// Set to stop the run at the next batch (the binary's signal handler sets it).
     pub cancel: crate::cancel::Cancel,
     pub output_format: OutputFormat,
-    /// Resolved: never 0.
+    /// Resolved: never 0, and at most [`THREADS_PER_CORE`] per core.
     pub threads: usize,
+    /// The count asked for (`run.threads`, `--threads`, or the cores for 0); above `threads`
+    /// when it was capped, which the binary says.
+    pub threads_asked: usize,
     pub progress: ProgressMode,
     pub force: bool,
     /// The configuration after overrides, as `check-config` prints it.
     pub effective: RawConfig,
     pub config_file: Option<PathBuf>,
 }
+
+/// The largest byte limit a key may hold (1 TiB): far above any file read whole, and far enough
+/// below `u64::MAX` that `limit + 1` and sums of limits cannot wrap.
+pub const MAX_BYTES: u64 = 1 << 40;
+/// The smallest `input.stream_above_bytes`: a chunk must hold at least a record's worth.
+pub const MIN_STREAM_ABOVE_BYTES: u64 = 512;
+/// The most worker threads per core a run starts, whatever is asked.
+pub const THREADS_PER_CORE: usize = 4;
+const MAX_STATE_BACKUPS: u64 = 1000;
+const MAX_SHINGLE_WORDS: usize = 64;
 
 /// Validates a configuration (a file's, or the built-in defaults) with command-line overrides.
 pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Plan, ConfigProblems> {
@@ -147,12 +160,51 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
 
     let include = compile_globs(&raw.input.include, "input.include", &mut problems, &problem);
     let exclude = compile_globs(&raw.input.exclude, "input.exclude", &mut problems, &problem);
-    if raw.input.max_file_bytes == 0 {
-        problems.push(problem(
-            "input.max_file_bytes",
-            "must be greater than 0".into(),
-        ));
-    }
+    let input = &raw.input;
+    let mut in_range = |key: &str, value: u64, range: std::ops::RangeInclusive<u64>| {
+        if !range.contains(&value) {
+            problems.push(problem(
+                key,
+                format!(
+                    "{value} is out of range: must be from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            ));
+        }
+    };
+    in_range("input.max_file_bytes", input.max_file_bytes, 1..=MAX_BYTES);
+    in_range(
+        "input.max_decompressed_bytes",
+        input.max_decompressed_bytes,
+        1..=MAX_BYTES,
+    );
+    // Streaming cuts dumps into chunks of about this size: 0 would cut empty chunks forever.
+    in_range(
+        "input.stream_above_bytes",
+        input.stream_above_bytes,
+        MIN_STREAM_ABOVE_BYTES..=MAX_BYTES,
+    );
+    in_range(
+        "output.max_bytes_per_file",
+        raw.output.max_bytes_per_file,
+        0..=MAX_BYTES,
+    );
+    in_range(
+        "state.backups",
+        u64::from(raw.state.backups),
+        0..=MAX_STATE_BACKUPS,
+    );
+    in_range(
+        "boilerplate.max_line_chars",
+        raw.boilerplate.max_line_chars as u64,
+        1..=MAX_BYTES,
+    );
+    in_range(
+        "captions.min_repeated_chars",
+        raw.captions.min_repeated_chars as u64,
+        0..=MAX_BYTES,
+    );
 
     let markup = MarkupStage {
         strip_tags: raw.clean.strip_tags,
@@ -191,7 +243,18 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
             "near_shingle_words, near_bands and near_rows must be at least 1".into(),
         ));
     }
-    if dedup.near_bands * dedup.near_rows > 1024 {
+    if dedup.near_shingle_words > MAX_SHINGLE_WORDS {
+        problems.push(problem(
+            "dedup.near_shingle_words",
+            format!("must be at most {MAX_SHINGLE_WORDS}"),
+        ));
+    }
+    // Checked: two huge values must not wrap to a small product and pass.
+    if dedup
+        .near_bands
+        .checked_mul(dedup.near_rows)
+        .is_none_or(|values| values > 1024)
+    {
         problems.push(problem(
             "dedup.near_bands",
             "near_bands × near_rows must be at most 1024 values".into(),
@@ -281,10 +344,14 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
         min_repeated_chars: raw.captions.min_repeated_chars,
     }));
 
-    let threads = match raw.run.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads_asked = match raw.run.threads {
+        0 => cores,
         n => n,
     };
+    // The work is CPU-bound: threads past a few per core only contend (1,024 threads on 2 cores
+    // ran 20 times slower than 2), and the output is the same for any count.
+    let threads = threads_asked.min(THREADS_PER_CORE * cores);
     Ok(Plan {
         input: InputPlan {
             roots,
@@ -333,6 +400,7 @@ pub fn build(loaded: Option<&LoadedConfig>, overrides: &Overrides) -> Result<Pla
             threads,
         },
         threads,
+        threads_asked,
         progress: raw.run.progress,
         force: overrides.force,
         effective: raw,
@@ -361,7 +429,7 @@ fn name_roots(
             .canonicalize()
             .unwrap_or_else(|_| path.clone())
             .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
+            .map(crate::input::discover::escape_root_name)
             .unwrap_or_else(|| "root".to_string());
         let source_prefix = format!("{name}/");
         if named.iter().any(|r| r.source_prefix == source_prefix) {
@@ -451,6 +519,47 @@ mod tests {
             rendered[2].contains(":6:11: `header.pattern`"),
             "{rendered:#?}"
         );
+    }
+
+    #[test]
+    fn numeric_keys_out_of_range_are_all_reported_with_their_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "[input]\nroots = [\".\"]\nmax_file_bytes = {}\nstream_above_bytes = 0\n\
+             max_decompressed_bytes = 0\n\n[dedup]\nnear_bands = {}\nnear_rows = 2\n",
+            u64::MAX,
+            usize::MAX / 2 + 1
+        );
+        let problems = build(Some(&loaded(&text, dir.path())), &Overrides::default())
+            .unwrap_err()
+            .0;
+        let rendered: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        for expected in [
+            ":3:18: `input.max_file_bytes`: 18446744073709551615 is out of range",
+            ":4:22: `input.stream_above_bytes`: 0 is out of range: must be from 512",
+            ":5:26: `input.max_decompressed_bytes`: 0 is out of range",
+            ":8:14: `dedup.near_bands`",
+        ] {
+            assert!(
+                rendered.iter().any(|r| r.contains(expected)),
+                "{expected}: {rendered:#?}"
+            );
+        }
+        assert_eq!(problems.len(), 4, "{rendered:#?}");
+    }
+
+    #[test]
+    fn threads_past_a_few_per_core_are_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let overrides = Overrides {
+            inputs: vec![dir.path().to_path_buf()],
+            threads: Some(1024),
+            ..Overrides::default()
+        };
+        let plan = build(None, &overrides).unwrap();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(plan.threads_asked, 1024);
+        assert_eq!(plan.threads, 1024.min(THREADS_PER_CORE * cores));
     }
 
     #[test]

@@ -74,17 +74,28 @@ pub fn decompress(
     format: Compression,
     limit: u64,
 ) -> Result<Vec<u8>, DecompressFailure> {
+    match decompress_prefix(bytes, format, limit) {
+        (out, None) => Ok(out),
+        (_, Some(failure)) => Err(failure),
+    }
+}
+
+/// Decompresses `bytes`, stopping one byte past `limit`, and keeps what came out before a
+/// failure: a truncated file's data up to its cut, and the failure that stopped it, if any.
+pub fn decompress_prefix(
+    bytes: &[u8],
+    format: Compression,
+    limit: u64,
+) -> (Vec<u8>, Option<DecompressFailure>) {
     let corrupt = |e: std::io::Error| DecompressFailure::Corrupt(format!("{e}"));
     let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize) + 1);
-    reader(bytes, format)
-        .map_err(corrupt)?
-        .take(limit + 1)
-        .read_to_end(&mut out)
-        .map_err(corrupt)?;
+    // `read_to_end` keeps the bytes it read before an error.
+    let read = reader(bytes, format)
+        .and_then(|decoder| decoder.take(limit.saturating_add(1)).read_to_end(&mut out));
     if out.len() as u64 > limit {
-        return Err(DecompressFailure::TooLarge { limit });
+        return (Vec::new(), Some(DecompressFailure::TooLarge { limit }));
     }
-    Ok(out)
+    (out, read.err().map(corrupt))
 }
 
 #[cfg(test)]
@@ -155,6 +166,19 @@ mod tests {
             decompress(&bomb, Compression::Gzip, 1 << 20),
             Err(DecompressFailure::TooLarge { limit: 1 << 20 })
         );
+    }
+
+    #[test]
+    fn a_truncated_file_keeps_its_data_up_to_the_cut() {
+        let text: Vec<u8> = (0..2000)
+            .flat_map(|i| format!("line {i} of a dump, number {}\n", i * 7919 % 10007).into_bytes())
+            .collect();
+        let gz = gzip(&text);
+        let (prefix, failure) =
+            decompress_prefix(&gz[..gz.len() * 2 / 3], Compression::Gzip, 1 << 20);
+        assert!(matches!(failure, Some(DecompressFailure::Corrupt(_))));
+        assert!(!prefix.is_empty());
+        assert!(text.starts_with(&prefix));
     }
 
     #[test]

@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use super::at_dir::ParentDir;
+
+#[cfg(unix)]
+mod links;
 use super::{InputPlan, InputRoot};
 use crate::article::RejectReason;
 
@@ -81,29 +84,96 @@ fn walk_root<'p>(
     plan: &'p InputPlan,
     root: &'p InputRoot,
     skip_dir: Option<PathBuf>,
-) -> impl Iterator<Item = Discovered> + 'p {
+) -> Box<dyn Iterator<Item = Discovered> + 'p> {
+    let skip = std::rc::Rc::new(skip_dir.map(SkipDir::new));
+    #[cfg(unix)]
+    if plan.follow_symlinks {
+        return links::walk_following(plan, root, skip);
+    }
     let walker = WalkDir::new(&root.path)
         .follow_links(plan.follow_symlinks)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(move |entry| {
-            if entry.depth() == 0 || !entry.file_type().is_dir() {
-                return true;
-            }
-            let relative = relative(&root.path, entry.path());
-            if plan.exclude.is_match(&relative) {
-                return false;
-            }
-            match &skip_dir {
-                Some(skip) => entry.path().canonicalize().map_or(true, |p| &p != skip),
-                None => true,
-            }
-        });
+        .filter_entry(move |entry| enters(plan, root, &skip, entry));
     let mut parent = ParentDir::default();
-    walker.filter_map(move |entry| classify(plan, root, entry, &mut parent))
+    Box::new(walker.filter_map(move |entry| classify(plan, root, entry, &mut parent)))
 }
 
-fn classify(
+/// Whether the walk goes into `entry`: not into an excluded directory or the output directory.
+fn enters(
+    plan: &InputPlan,
+    root: &InputRoot,
+    skip: &Option<SkipDir>,
+    entry: &walkdir::DirEntry,
+) -> bool {
+    if entry.depth() == 0 || !entry.file_type().is_dir() {
+        return true;
+    }
+    let relative = relative_raw(&root.path, entry.path());
+    if plan.exclude.is_match(path_of(&relative)) {
+        return false;
+    }
+    skip.as_ref().is_none_or(|skip| !skip.is(entry))
+}
+
+/// The directory the walk must not enter, known by its identity: comparing canonical paths
+/// cost a `stat` per component of every directory, quadratic in the depth of the tree (1,500
+/// levels took 46 s).
+pub(super) struct SkipDir {
+    #[cfg(not(unix))]
+    path: PathBuf,
+    /// Device and inode, when they can be had.
+    #[cfg(unix)]
+    id: Option<(u64, u64)>,
+}
+
+impl SkipDir {
+    fn new(path: PathBuf) -> SkipDir {
+        SkipDir {
+            #[cfg(unix)]
+            id: std::fs::metadata(&path).ok().map(|m| {
+                use std::os::unix::fs::MetadataExt;
+                (m.dev(), m.ino())
+            }),
+            #[cfg(not(unix))]
+            path,
+        }
+    }
+
+    /// Whether a directory of this (device, inode) is the one to skip.
+    #[cfg(unix)]
+    fn is_id(&self, id: Option<(u64, u64)>) -> bool {
+        self.id.is_some() && self.id == id
+    }
+
+    fn is(&self, entry: &walkdir::DirEntry) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            use walkdir::DirEntryExt;
+            // The inode comes with the directory listing; only a match costs a `stat`.
+            let Some((dev, ino)) = self.id else {
+                return false;
+            };
+            entry.ino() == ino && entry.metadata().is_ok_and(|m| m.dev() == dev)
+        }
+        #[cfg(not(unix))]
+        entry.path().canonicalize().is_ok_and(|p| p == self.path)
+    }
+}
+
+/// Relative path bytes as a path, for glob matching.
+fn path_of(bytes: &[u8]) -> &Path {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Path::new(std::ffi::OsStr::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    Path::new(std::str::from_utf8(bytes).unwrap_or_default())
+}
+
+pub(super) fn classify(
     plan: &InputPlan,
     root: &InputRoot,
     entry: walkdir::Result<walkdir::DirEntry>,
@@ -132,21 +202,36 @@ fn classify(
             });
         }
     };
-    let file_type = entry.file_type();
+    let mut file_type = entry.file_type();
+    // Followed, a link is what it leads to (links to directories are walked in `links`).
+    if file_type.is_symlink() && plan.follow_symlinks {
+        match std::fs::metadata(entry.path()) {
+            Ok(target) => file_type = target.file_type(),
+            Err(error) => {
+                return Some(Discovered::Problem {
+                    source: source_name(root, entry.path()),
+                    reason: RejectReason::Unreadable,
+                    detail: error.to_string(),
+                });
+            }
+        }
+    }
     if file_type.is_dir() {
         return None;
     }
-    let relative = relative(&root.path, entry.path());
+    let relative = relative_raw(&root.path, entry.path());
     let relative = if relative.is_empty() {
         // A root that is itself a file is named by its file name.
-        entry.file_name().to_string_lossy().into_owned()
+        name_bytes(entry.file_name())
     } else {
         relative
     };
-    if !plan.include.is_match(&relative) || plan.exclude.is_match(&relative) {
+    // Globs match the name as it is, not as it is escaped.
+    let raw = path_of(&relative);
+    if !plan.include.is_match(raw) || plan.exclude.is_match(raw) {
         return None;
     }
-    let source = format!("{}{relative}", root.source_prefix);
+    let source = format!("{}{}", root.source_prefix, escape_name(&relative));
     if file_type.is_symlink() {
         return Some(Discovered::Problem {
             source,
@@ -180,8 +265,15 @@ fn classify(
     }))
 }
 
-/// `path` relative to `root`, `/`-separated; empty for the root itself.
+/// `path` relative to `root`, `/`-separated, as a `source`: escaped by [`escape_name`]; empty
+/// for the root itself.
 fn relative(root: &Path, path: &Path) -> String {
+    escape_name(&relative_raw(root, path))
+}
+
+/// `path` relative to `root`, `/`-separated, in the file system's own bytes (what globs match);
+/// empty for the root itself.
+fn relative_raw<'a>(root: &Path, path: &'a Path) -> std::borrow::Cow<'a, [u8]> {
     // The walk joins names to the root with `/`, so the bytes after the root are the answer
     // when they hold only plain names; component parsing, which showed in the walker's
     // profile, is left for anything else.
@@ -200,31 +292,74 @@ fn relative(root: &Path, path: &Path) -> String {
                     .all(|name| !matches!(name, b"" | b"." | b".."))
             };
             if !rest.is_empty() && plain(rest) {
-                if let Ok(rest) = std::str::from_utf8(rest) {
-                    return rest.to_string();
-                }
+                return std::borrow::Cow::Borrowed(rest);
             }
         }
     }
-    relative_by_components(root, path)
+    std::borrow::Cow::Owned(relative_by_components(root, path))
 }
 
-fn relative_by_components(root: &Path, path: &Path) -> String {
+fn relative_by_components(root: &Path, path: &Path) -> Vec<u8> {
     let relative = path.strip_prefix(root).unwrap_or(path);
-    let mut out = String::new();
+    let mut out = Vec::new();
     for component in relative.components() {
         if !out.is_empty() {
-            out.push('/');
+            out.push(b'/');
         }
-        out.push_str(&component.as_os_str().to_string_lossy());
+        out.extend_from_slice(&name_bytes(component.as_os_str()));
     }
     out
+}
+
+/// A name's bytes as the file system holds them (on Unix; elsewhere its UTF-8, lossily).
+fn name_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        std::borrow::Cow::Borrowed(name.as_bytes())
+    }
+    #[cfg(not(unix))]
+    match name.to_string_lossy() {
+        std::borrow::Cow::Borrowed(text) => std::borrow::Cow::Borrowed(text.as_bytes()),
+        std::borrow::Cow::Owned(text) => std::borrow::Cow::Owned(text.into_bytes()),
+    }
+}
+
+/// A file name (or path) as it appears in a `source`: unchanged when it is UTF-8 without `%` or
+/// `#`; otherwise each byte that is not UTF-8, and each `%` and `#`, becomes `%XX` (its
+/// hexadecimal value). Lossless and one-to-one, so that `bad\xff.txt` and `bad\xfe.txt` are two
+/// sources, and a file named `a.jsonl#1` (`a.jsonl%231`) is never record 1 of `a.jsonl`; and
+/// the nightly state, keyed by source, keys every file apart.
+pub fn escape_name(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '%' => out.push_str("%25"),
+                '#' => out.push_str("%23"),
+                c => out.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// A root's own name as it starts its sources (with several roots), escaped as any name.
+pub fn escape_root_name(name: &std::ffi::OsStr) -> String {
+    escape_name(&name_bytes(name))
 }
 
 fn source_name(root: &InputRoot, path: &Path) -> String {
     let relative = relative(&root.path, path);
     if relative.is_empty() {
-        format!("{}{}", root.source_prefix, root.path.display())
+        format!(
+            "{}{}",
+            root.source_prefix,
+            escape_name(&name_bytes(root.path.as_os_str()))
+        )
     } else {
         format!("{}{relative}", root.source_prefix)
     }
@@ -235,7 +370,7 @@ mod tests {
     use super::*;
     use crate::config::plan::{Overrides, build};
 
-    fn plan_for(dir: &Path) -> InputPlan {
+    pub(super) fn plan_for(dir: &Path) -> InputPlan {
         build(
             None,
             &Overrides {
@@ -247,7 +382,7 @@ mod tests {
         .input
     }
 
-    fn sources(plan: &InputPlan) -> Vec<String> {
+    pub(super) fn sources(plan: &InputPlan) -> Vec<String> {
         walk(plan, None)
             .map(|d| match d {
                 Discovered::File(s) => s.source,
@@ -276,7 +411,7 @@ mod tests {
         for (root, path) in cases {
             let (root, path) = (Path::new(root), Path::new(path));
             assert_eq!(
-                relative(root, path),
+                relative_raw(root, path).into_owned(),
                 relative_by_components(root, path),
                 "{root:?} {path:?}"
             );
@@ -301,6 +436,37 @@ mod tests {
         assert_eq!(
             sources(&plan_for(dir.path())),
             ["a/b/c.txt", "a/z.txt", "a.txt", "b.txt"]
+        );
+    }
+
+    #[test]
+    fn escaped_names_are_unchanged_when_plain_and_one_to_one_otherwise() {
+        assert_eq!(escape_name(b"news/2024/a-b_c.txt"), "news/2024/a-b_c.txt");
+        assert_eq!(escape_name("서울/기사.txt".as_bytes()), "서울/기사.txt");
+        assert_eq!(escape_name(b"bad\xff.txt"), "bad%FF.txt");
+        assert_eq!(escape_name(b"bad\xfe.txt"), "bad%FE.txt");
+        assert_eq!(escape_name(b"a.jsonl#1"), "a.jsonl%231");
+        // `%` itself is escaped, so no name can pass for another's escape.
+        assert_eq!(escape_name(b"bad%FF.txt"), "bad%25FF.txt");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn names_that_are_not_utf8_or_hold_the_record_separator_get_distinct_sources() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            &b"bad\xff.txt"[..],
+            b"bad\xfe.txt",
+            b"a.jsonl#1",
+            b"100%.txt",
+        ] {
+            let path = dir.path().join(std::ffi::OsStr::from_bytes(name));
+            std::fs::write(path, "x").unwrap();
+        }
+        assert_eq!(
+            sources(&plan_for(dir.path())),
+            ["100%25.txt", "a.jsonl%231", "bad%FE.txt", "bad%FF.txt"]
         );
     }
 

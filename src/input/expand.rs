@@ -6,7 +6,6 @@
 //! of whole records that travel through the run like files. Everything else passes through,
 //! and files the nightly state read before, unchanged, are not read at all.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -35,13 +34,13 @@ pub(crate) fn expand<'p>(
     if source.size <= plan.stream_above_bytes {
         return Box::new(std::iter::once(Discovered::File(source)));
     }
-    let mut reader = match open_decompressed(&source.path) {
+    let mut reader = match open_decompressed(&source.path, plan.follow_symlinks) {
         Ok(reader) => reader,
-        Err(error) => {
+        Err((reason, detail)) => {
             return Box::new(std::iter::once(Discovered::Problem {
                 source: source.source,
-                reason: RejectReason::Unreadable,
-                detail: error.to_string(),
+                reason,
+                detail,
             }));
         }
     };
@@ -70,20 +69,14 @@ pub(crate) fn expand<'p>(
                 .chain(remembered),
         );
     }
-    let file_source = source.source.clone();
-    let chunks = dump::ChunkReader::new(reader, source.source, chunk_bytes, source.size);
-    Box::new(
-        remembered
-            .into_iter()
-            .chain(chunks.map(move |chunk| match chunk {
-                Ok(chunk) => Discovered::Chunk(chunk),
-                Err((line, error)) => Discovered::Problem {
-                    source: format!("{file_source}#{line}"),
-                    reason: RejectReason::Corrupt,
-                    detail: format!("reading stopped here: {error}"),
-                },
-            })),
-    )
+    let chunks = dump::ChunkReader::new(
+        reader,
+        source.source,
+        chunk_bytes,
+        plan.max_file_bytes,
+        source.size,
+    );
+    Box::new(remembered.into_iter().chain(chunks.map(Discovered::Chunk)))
 }
 
 /// JSON Lines dumps (not `.json`, which may be one array) by name, under any compression.
@@ -106,14 +99,22 @@ fn streams_by_name(plan: &InputPlan, path: &Path) -> bool {
     })
 }
 
-/// A buffered reader of a file's contents, decompressed as its first bytes say.
-fn open_decompressed(path: &Path) -> std::io::Result<Box<dyn BufRead + Send>> {
-    let mut file = BufReader::with_capacity(1 << 20, File::open(path)?);
-    Ok(match decompress::detect(file.fill_buf()?) {
-        None => Box::new(file),
-        Some(format) => Box::new(BufReader::with_capacity(
-            1 << 20,
-            decompress::reader(file, format)?,
-        )),
-    })
+/// A buffered reader of a file's contents, decompressed as its first bytes say; opened as
+/// every input is (never blocking, a regular file only), or the reject it is.
+fn open_decompressed(
+    path: &Path,
+    follow: bool,
+) -> Result<Box<dyn BufRead + Send>, (RejectReason, String)> {
+    let (file, _) = super::at_dir::open_regular(path, follow)?;
+    let unreadable = |error: std::io::Error| (RejectReason::Unreadable, error.to_string());
+    let mut file = BufReader::with_capacity(1 << 20, file);
+    Ok(
+        match decompress::detect(file.fill_buf().map_err(unreadable)?) {
+            None => Box::new(file),
+            Some(format) => Box::new(BufReader::with_capacity(
+                1 << 20,
+                decompress::reader(file, format).map_err(unreadable)?,
+            )),
+        },
+    )
 }

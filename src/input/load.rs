@@ -45,7 +45,17 @@ pub(crate) fn load(
         );
         return Err((RejectReason::TooLarge, detail, 0));
     }
-    let bytes = match read_limited(source, plan.max_file_bytes) {
+    let (file, size) = super::at_dir::open_regular(&source.path, plan.follow_symlinks)
+        .map_err(|(reason, detail)| (reason, detail, 0))?;
+    // The size that counts is the opened file's: it may have grown since the walk.
+    if size > plan.max_file_bytes {
+        let detail = format!(
+            "{size} bytes is more than input.max_file_bytes = {}",
+            plan.max_file_bytes
+        );
+        return Err((RejectReason::TooLarge, detail, 0));
+    }
+    let bytes = match read_limited(file, size, plan.max_file_bytes) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => {
             let detail = format!(
@@ -65,22 +75,22 @@ pub(crate) fn load(
     };
     let read_ns = since();
     let compression = decompress::detect(&bytes);
-    let bytes = match compression {
-        None => bytes,
-        Some(format) => match decompress::decompress(&bytes, format, plan.max_decompressed_bytes) {
-            Ok(expanded) => expanded,
-            Err(DecompressFailure::TooLarge { limit }) => {
-                let detail = format!(
-                    "{} data expands past input.max_decompressed_bytes = {limit}",
-                    format.extension()
-                );
-                return Err((RejectReason::TooLarge, detail, bytes_in));
+    let (bytes, cut) = match compression {
+        None => (bytes, None),
+        Some(format) => {
+            match decompress::decompress_prefix(&bytes, format, plan.max_decompressed_bytes) {
+                (expanded, None) => (expanded, None),
+                (_, Some(DecompressFailure::TooLarge { limit })) => {
+                    let detail = format!(
+                        "{} data expands past input.max_decompressed_bytes = {limit}",
+                        format.extension()
+                    );
+                    return Err((RejectReason::TooLarge, detail, bytes_in));
+                }
+                // What the decoder said, as a streamed file's read error says it.
+                (expanded, Some(DecompressFailure::Corrupt(what))) => (expanded, Some(what)),
             }
-            Err(DecompressFailure::Corrupt(what)) => {
-                let detail = format!("{} data does not decompress: {what}", format.extension());
-                return Err((RejectReason::Corrupt, detail, bytes_in));
-            }
-        },
+        }
     };
     let decompress_ns = since().saturating_sub(read_ns);
     // `page.html.gz` is a page: the name that counts is the one under the compression's.
@@ -97,9 +107,14 @@ pub(crate) fn load(
     let named = |list: &[String]| list.iter().any(|e| e.eq_ignore_ascii_case(extension));
     let html_by_name = named(&plan.html_extensions);
     let json_dump = named(&plan.json_extensions);
+    // Archives and dumps keep the records before a cut, as when they stream; a page is whole or
+    // nothing.
     if extension.eq_ignore_ascii_case("warc") || warc::looks_like_warc(&bytes) {
         return Ok(Loaded {
-            format: FileFormat::Warc { archive: bytes },
+            format: FileFormat::Warc {
+                archive: bytes,
+                cut,
+            },
             encoding: "",
             bytes_in,
             content,
@@ -107,11 +122,27 @@ pub(crate) fn load(
             decompress_ns,
         });
     }
-    let declared = if json_dump {
-        None
-    } else {
-        decode::sniff_html_charset(&bytes).map(str::to_owned)
-    };
+    if json_dump {
+        // JSON is UTF-8: each record is decoded on its own, never the file as a whole.
+        let layout = if extension.eq_ignore_ascii_case("json") {
+            super::dump::Layout::Document
+        } else {
+            super::dump::Layout::Lines
+        };
+        return Ok(Loaded {
+            format: FileFormat::JsonDump { bytes, layout, cut },
+            encoding: "UTF-8",
+            bytes_in,
+            content,
+            read_ns,
+            decompress_ns,
+        });
+    }
+    if let (Some(what), Some(format)) = (cut, compression) {
+        let detail = format!("{} data does not decompress: {what}", format.extension());
+        return Err((RejectReason::Corrupt, detail, bytes_in));
+    }
+    let declared = decode::sniff_html_charset(&bytes).map(str::to_owned);
     let decoded = match decode::decode(bytes, declared.as_deref()) {
         Ok(decoded) => decoded,
         Err(failure) => {
@@ -120,11 +151,7 @@ pub(crate) fn load(
         }
     };
     let text = normalize_line_endings(decoded.text);
-    let format = if json_dump {
-        FileFormat::JsonDump { text }
-    } else {
-        FileFormat::Page { text, html_by_name }
-    };
+    let format = FileFormat::Page { text, html_by_name };
     Ok(Loaded {
         format,
         encoding: decoded.encoding,
@@ -144,11 +171,10 @@ pub(crate) fn decode_failure(failure: DecodeFailure) -> (RejectReason, String) {
     }
 }
 
-/// Reads at most `limit` bytes; `None` if the file holds more.
-fn read_limited(source: &Source, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let file = super::at_dir::open(&source.path)?;
-    let mut bytes = Vec::with_capacity(source.size.min(limit) as usize + 1);
-    file.take(limit + 1).read_to_end(&mut bytes)?;
+/// Reads at most `limit` bytes of a file of `size` bytes when opened; `None` if it holds more.
+fn read_limited(file: std::fs::File, size: u64, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::with_capacity(size.min(limit) as usize + 1);
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 

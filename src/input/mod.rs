@@ -102,10 +102,19 @@ pub(crate) struct ContainerMeta {
 pub(crate) enum FileFormat {
     /// One article: plain text with leftover markup, or an HTML page.
     Page { text: String, html_by_name: bool },
-    /// A JSON or JSON Lines dump: one article per record.
-    JsonDump { text: String },
+    /// A JSON or JSON Lines dump: one article per record, each decoded on its own.
+    JsonDump {
+        bytes: Vec<u8>,
+        layout: dump::Layout,
+        /// Why the data ends early (what the decompressor said of a truncated file), if it does.
+        cut: Option<String>,
+    },
     /// A WARC archive: one article per HTTP response, each payload decoded with its own charset.
-    Warc { archive: Vec<u8> },
+    Warc {
+        archive: Vec<u8>,
+        /// Why the data ends early (a truncated compressed file), if it does.
+        cut: Option<String>,
+    },
 }
 
 /// Time a whole file's reading and decompressing took, when `timed`; decoding and the format's
@@ -215,11 +224,11 @@ pub(crate) fn read(
                 bytes_in,
             ));
         }
-        FileFormat::JsonDump { text } => {
-            dump::read_records(plan, source.source, &text, encoding, bytes_in, 1, emit);
+        FileFormat::JsonDump { bytes, layout, cut } => {
+            dump::read_file(plan, source.source, bytes, layout, cut, bytes_in, emit);
         }
-        FileFormat::Warc { archive } => {
-            let responses = warc::responses(&archive, plan.max_decompressed_bytes);
+        FileFormat::Warc { archive, cut } => {
+            let responses = warc::responses_up_to_cut(&archive, cut, plan.max_decompressed_bytes);
             warc::read_responses(plan, source.source, responses, bytes_in, emit);
         }
     }

@@ -360,11 +360,14 @@ fn config_without_places(plan: &Plan) -> crate::config::RawConfig {
 }
 
 /// The one hash of a run's configuration, shown by the dataset card and report.json alike: only
-/// what decides the records, so neither the thread count nor the output or state paths change it.
+/// what decides the records, so neither the thread count, the state's settings nor the output
+/// directory change it.
 fn config_sha256(plan: &Plan) -> String {
     use sha2::Digest;
     let mut settings = config_without_places(plan);
     settings.run = Default::default();
+    // How often the state checkpoints or keeps backups changes no record.
+    settings.state = Default::default();
     crate::dedup::hex(&sha2::Sha256::digest(
         crate::config::to_toml(&settings).as_bytes(),
     ))

@@ -183,7 +183,16 @@ fn build_plan(args: RunArgs) -> anyhow::Result<scour::Plan> {
         compression: args.compress.map(Into::into),
         state: args.state,
     };
-    Ok(plan::build(loaded.as_ref(), &overrides).map_err(scour::Error::from)?)
+    let plan = plan::build(loaded.as_ref(), &overrides).map_err(scour::Error::from)?;
+    if plan.threads < plan.threads_asked {
+        eprintln!(
+            "scour: {} threads asked for, {} used: at most {} per core",
+            plan.threads_asked,
+            plan.threads,
+            plan::THREADS_PER_CORE
+        );
+    }
+    Ok(plan)
 }
 
 /// `--shard-index` / `--shard-count`, else a Slurm array task's, else none.

@@ -9,8 +9,8 @@
 //! every body whole or read header lines without a bound, so a broken or hostile archive could
 //! fill memory; the format is small enough to read here, tested on random and truncated bytes.)
 //!
-//! The HTTP message inside a response is split by [`http_payload`] ([`super::http`]) on a worker
-//! thread (status, headers, chunked transfer and content encodings undone) so that the payload's charset
+//! The HTTP message inside a response is split by [`http_payload`] ([`super::http`]) on a worker thread (status,
+//! headers, chunked transfer and gzip content encoding undone) so that the payload's charset
 //! comes from the server's `Content-Type`, as a browser would take it. Request, metadata and
 //! warcinfo records are not articles and are passed over; a response that is not a successful
 //! text or HTML payload (an image, a 404 page) is a `not_article` reject. A record the reader
@@ -41,9 +41,10 @@ pub struct WarcResponse {
     pub message: Result<Vec<u8>, (RejectReason, String)>,
 }
 
-/// What the reader yields: a response, or the reason reading stopped (the record's position and
-/// what was wrong); nothing follows a failure.
-pub type Item = Result<WarcResponse, (usize, String)>;
+/// What the reader yields: a response, or the reason reading stopped (the record's position,
+/// `malformed` for a broken record or `corrupt` for data that stopped coming, and what was
+/// wrong); nothing follows a failure.
+pub type Item = Result<WarcResponse, (usize, RejectReason, String)>;
 
 /// The response records of a WARC stream, in order, each body at most `limit` bytes.
 #[derive(Debug)]
@@ -65,20 +66,26 @@ impl<R: BufRead> Responses<R> {
     }
 
     /// Reads one line of at most what is left of the header budget; empty at the end of input.
-    fn header_line(&mut self, budget: &mut u64, line: &mut Vec<u8>) -> Result<usize, String> {
+    fn header_line(
+        &mut self,
+        budget: &mut u64,
+        line: &mut Vec<u8>,
+    ) -> Result<usize, (RejectReason, String)> {
         line.clear();
         let read = (&mut self.reader)
             .take(*budget)
             .read_until(b'\n', line)
-            .map_err(|e| format!("reading stopped: {e}"))?;
+            .map_err(stopped)?;
         *budget -= read as u64;
         if read > 0 && !line.ends_with(b"\n") && *budget == 0 {
-            return Err(format!("headers longer than {MAX_HEADER_BYTES} bytes"));
+            return Err(broken(format!(
+                "headers longer than {MAX_HEADER_BYTES} bytes"
+            )));
         }
         Ok(read)
     }
 
-    fn next_record(&mut self) -> Result<Option<WarcResponse>, String> {
+    fn next_record(&mut self) -> Result<Option<WarcResponse>, (RejectReason, String)> {
         loop {
             let mut budget = MAX_HEADER_BYTES;
             let mut line = Vec::new();
@@ -93,7 +100,9 @@ impl<R: BufRead> Responses<R> {
             }
             self.position += 1;
             if !line.starts_with(b"WARC/") {
-                return Err("a record does not start with a WARC/ version line".into());
+                return Err(broken(
+                    "a record does not start with a WARC/ version line".into(),
+                ));
             }
             let mut kind = None;
             let mut url = None;
@@ -101,7 +110,7 @@ impl<R: BufRead> Responses<R> {
             let mut length = None;
             loop {
                 if self.header_line(&mut budget, &mut line)? == 0 {
-                    return Err("the file ends inside a record's headers".into());
+                    return Err(broken("the file ends inside a record's headers".into()));
                 }
                 if line == b"\r\n" || line == b"\n" {
                     break;
@@ -121,15 +130,14 @@ impl<R: BufRead> Responses<R> {
                     }
                     "warc-date" => crawl_date = (!value.is_empty()).then(|| value.to_string()),
                     "content-length" => {
-                        length =
-                            Some(value.parse::<u64>().map_err(|_| {
-                                format!("Content-Length {value:?} is not a number")
-                            })?);
+                        length = Some(value.parse::<u64>().map_err(|_| {
+                            broken(format!("Content-Length {value:?} is not a number"))
+                        })?);
                     }
                     _ => {}
                 }
             }
-            let length = length.ok_or("a record has no Content-Length")?;
+            let length = length.ok_or_else(|| broken("a record has no Content-Length".into()))?;
             let wanted = kind.as_deref() == Some("response") && length <= self.limit;
             let mut block = Vec::new();
             let read = if wanted {
@@ -139,12 +147,12 @@ impl<R: BufRead> Responses<R> {
                 std::io::copy(&mut (&mut self.reader).take(length), &mut std::io::sink())
                     .map(|n| n as usize)
             }
-            .map_err(|e| format!("reading stopped: {e}"))?;
+            .map_err(stopped)?;
             if (read as u64) < length {
-                return Err(format!(
+                return Err(broken(format!(
                     "the file ends {} bytes into a record of {length}",
                     read
-                ));
+                )));
             }
             if kind.as_deref() != Some("response") {
                 continue;
@@ -183,9 +191,9 @@ impl<R: BufRead> Iterator for Responses<R> {
                 self.done = true;
                 None
             }
-            Err(detail) => {
+            Err((reason, detail)) => {
                 self.done = true;
-                Some(Err((self.position.max(1), detail)))
+                Some(Err((self.position.max(1), reason, detail)))
             }
         }
     }
@@ -223,7 +231,8 @@ pub fn chunks<R: BufRead>(
             bytes_in: bytes_in.take().unwrap_or(0),
         };
         let mut size = 0;
-        while size < chunk_bytes {
+        // At least one response a chunk, whatever `chunk_bytes` says, so a chunk always advances.
+        while size < chunk_bytes.max(1) {
             let Some(item) = responses.next() else { break };
             size += match &item {
                 Ok(WarcResponse {
@@ -238,9 +247,36 @@ pub fn chunks<R: BufRead>(
     })
 }
 
+/// A record that cannot be read as one.
+fn broken(detail: String) -> (RejectReason, String) {
+    (RejectReason::Malformed, detail)
+}
+
+/// Data that stopped coming: a truncated compressed archive, a failing disk.
+fn stopped(error: std::io::Error) -> (RejectReason, String) {
+    (RejectReason::Corrupt, format!("reading stopped: {error}"))
+}
+
 /// All response records of an archive held in memory.
 pub fn responses(bytes: &[u8], limit: u64) -> Vec<Item> {
     Responses::new(bytes, limit).collect()
+}
+
+/// All response records of an archive held in memory whose data was cut for the reason `cut`
+/// (a truncated `.warc.gz`): read as the same archive streaming, whose read fails at the cut,
+/// so that the records before it are kept and the cut one is rejected at every file size.
+pub fn responses_up_to_cut(bytes: &[u8], cut: Option<String>, limit: u64) -> Vec<Item> {
+    let Some(cut) = cut else {
+        return responses(bytes, limit);
+    };
+    /// A reader whose every read fails as the cut data did.
+    struct Cut(String);
+    impl Read for Cut {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other(self.0.clone()))
+        }
+    }
+    Responses::new(std::io::BufReader::new(bytes.chain(Cut(cut))), limit).collect()
 }
 
 /// One item per HTTP response of a WARC archive (or a chunk of one), in record order; the
@@ -271,10 +307,10 @@ pub(crate) fn read_responses(
         };
         let response = match item {
             Ok(response) => response,
-            Err((position, detail)) => {
+            Err((position, reason, detail)) => {
                 let detail = format!("WARC record {position} cannot be read: {detail}");
                 let source = format!("{file_source}#{position}");
-                emit(reject(source, (RejectReason::Malformed, detail)));
+                emit(reject(source, (reason, detail)));
                 continue;
             }
         };
@@ -324,191 +360,4 @@ pub fn looks_like_warc(bytes: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    /// A WARC record as crawlers write it.
-    pub(crate) fn record(kind: &str, uri: &str, block: &[u8]) -> Vec<u8> {
-        let mut out = format!(
-            "WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Target-URI: {uri}\r\nWARC-Date: 2024-11-06T01:02:03Z\r\nWARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-00000000000{}>\r\nContent-Length: {}\r\n\r\n",
-            block.len() % 10,
-            block.len()
-        )
-        .into_bytes();
-        out.extend_from_slice(block);
-        out.extend_from_slice(b"\r\n\r\n");
-        out
-    }
-
-    /// The payloads of the responses, or why each is not one.
-    fn payloads(warc: &[u8]) -> Vec<Result<Payload, RejectReason>> {
-        responses(warc, 1 << 20)
-            .into_iter()
-            .map(|item| {
-                let response = item.map_err(|_| RejectReason::Malformed)?;
-                let message = response.message.map_err(|e| e.0)?;
-                http_payload(&message, 1 << 20).map_err(|e| e.0)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn response_records_become_pages_and_others_are_passed_over() {
-        let mut warc = record("warcinfo", "", b"software: test");
-        warc.extend(record(
-            "request",
-            "https://a.example/",
-            b"GET / HTTP/1.1\r\n\r\n",
-        ));
-        warc.extend(record(
-            "response",
-            "https://a.example/",
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=EUC-KR\r\n\r\n<p>hi</p>",
-        ));
-        warc.extend(record(
-            "response",
-            "https://a.example/logo.png",
-            b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\x89PNG",
-        ));
-        warc.extend(record(
-            "response",
-            "https://a.example/gone",
-            b"HTTP/1.1 404 Not Found\r\n\r\nx",
-        ));
-        let found = responses(&warc, 1 << 20);
-        assert_eq!(found.len(), 3);
-        let first = found[0].as_ref().unwrap();
-        assert_eq!(first.position, 3);
-        assert_eq!(first.url.as_deref(), Some("https://a.example/"));
-        assert_eq!(first.crawl_date.as_deref(), Some("2024-11-06T01:02:03Z"));
-        let payloads = payloads(&warc);
-        let payload = payloads[0].as_ref().unwrap();
-        assert_eq!(payload.body, b"<p>hi</p>");
-        assert_eq!(payload.charset.as_deref(), Some("euc-kr"));
-        assert_eq!(payloads[1], Err(RejectReason::NotArticle));
-        assert_eq!(payloads[2], Err(RejectReason::NotArticle));
-    }
-
-    #[test]
-    fn a_response_over_the_ceiling_is_skipped_unread_and_the_next_one_still_comes() {
-        let mut warc = record("response", "https://a/big", &[b'x'; 5000]);
-        warc.extend(record(
-            "response",
-            "https://a/small",
-            b"HTTP/1.1 200 OK\r\n\r\nhi",
-        ));
-        let found = responses(&warc, 1000);
-        assert_eq!(found.len(), 2);
-        assert_eq!(
-            found[0].as_ref().unwrap().message.as_ref().unwrap_err().0,
-            RejectReason::TooLarge
-        );
-        assert!(found[1].as_ref().unwrap().message.is_ok());
-    }
-
-    #[test]
-    fn endless_headers_stop_at_the_header_ceiling() {
-        let mut warc = b"WARC/1.0\r\n".to_vec();
-        warc.extend(std::iter::repeat_n(b'h', (MAX_HEADER_BYTES + 10) as usize));
-        let found = responses(&warc, 1 << 20);
-        assert_eq!(found.len(), 1);
-        assert!(found[0].as_ref().unwrap_err().1.contains("headers longer"));
-    }
-
-    #[test]
-    fn a_truncated_archive_keeps_the_records_before_the_cut() {
-        let mut warc = record("response", "https://a/1", b"HTTP/1.1 200 OK\r\n\r\none");
-        let whole = warc.len();
-        warc.extend(record(
-            "response",
-            "https://a/2",
-            b"HTTP/1.1 200 OK\r\n\r\ntwo",
-        ));
-        for cut in whole + 1..warc.len() - 4 {
-            let found = responses(&warc[..cut], 1 << 20);
-            assert!(found[0].is_ok(), "cut at {cut}");
-            assert!(found.len() <= 2, "cut at {cut}");
-            if found.len() == 2 {
-                assert!(found[1].is_err(), "cut at {cut}");
-            }
-        }
-    }
-
-    #[test]
-    fn random_bytes_never_panic_and_always_end() {
-        // A small deterministic fuzz: random bytes, and a real record with random bytes flipped.
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let base = record("response", "https://a/", b"HTTP/1.1 200 OK\r\n\r\nText");
-        for round in 0..2000 {
-            let bytes: Vec<u8> = if round % 2 == 0 {
-                (0..next() % 300).map(|_| next() as u8).collect()
-            } else {
-                let mut bytes = base.clone();
-                for _ in 0..1 + next() % 4 {
-                    let at = (next() % bytes.len() as u64) as usize;
-                    bytes[at] = next() as u8;
-                }
-                bytes
-            };
-            for item in responses(&bytes, 1 << 10) {
-                if let Ok(WarcResponse {
-                    message: Ok(message),
-                    ..
-                }) = item
-                {
-                    let _ = http_payload(&message, 1 << 10);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn chunks_hold_every_response_once_and_an_empty_archive_gives_one_chunk() {
-        let mut warc = Vec::new();
-        for i in 0..10 {
-            warc.extend(record(
-                "response",
-                &format!("https://a/{i}"),
-                b"HTTP/1.1 200 OK\r\n\r\nsome text",
-            ));
-        }
-        let all: Vec<WarcChunk> =
-            chunks(Responses::new(&warc[..], 1 << 20), "a.warc".into(), 300, 7).collect();
-        assert!(all.len() > 2);
-        assert_eq!(all[0].bytes_in, 7);
-        let positions: Vec<usize> = all
-            .iter()
-            .flat_map(|c| c.responses.iter().map(|r| r.as_ref().unwrap().position))
-            .collect();
-        assert_eq!(positions, (1..=10).collect::<Vec<_>>());
-        let info = record("warcinfo", "", b"x");
-        let empty: Vec<WarcChunk> =
-            chunks(Responses::new(&info[..], 1 << 20), "e.warc".into(), 300, 3).collect();
-        assert_eq!(empty.len(), 1);
-        assert!(empty[0].responses.is_empty());
-        assert_eq!(empty[0].bytes_in, 3);
-    }
-
-    #[test]
-    fn a_broken_record_ends_the_file_with_a_reject() {
-        let mut warc = record("response", "https://a/", b"HTTP/1.1 200 OK\r\n\r\nText");
-        warc.extend_from_slice(b"WARC/1.0\r\nContent-Length: nonsense\r\n\r\n");
-        let found = responses(&warc, 1 << 20);
-        assert!(found[0].is_ok());
-        assert!(
-            found
-                .last()
-                .unwrap()
-                .as_ref()
-                .unwrap_err()
-                .1
-                .contains("not a number")
-        );
-    }
-}
+pub(crate) mod tests;
