@@ -107,12 +107,17 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--html-articles", type=int, default=5000)
     ap.add_argument("--keep", action="store_true", help="keep the last run's output")
+    ap.add_argument("--scour", help="time this scour binary instead of building the checkout's "
+                    "(to compare an older build on the same corpus)")
     # Each scour run writes a fresh output directory (the previous one is removed and synced
     # outside the timing): deleting a 270 MB output is not part of the job.
     args = ap.parse_args()
 
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    scour = os.path.join(ROOT, "target", "release", "scour")
+    if args.scour:
+        scour = os.path.abspath(args.scour)
+    else:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+        scour = os.path.join(ROOT, "target", "release", "scour")
     os.makedirs(WORK, exist_ok=True)
     corpus_dir, info = corpus(args.articles, 0)
     out = os.path.join(WORK, "out")
