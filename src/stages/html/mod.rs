@@ -116,6 +116,10 @@ const MAX_NESTING: usize = 5_000;
 /// extraction is retried with fewer exclusions.
 const MIN_ARTICLE_CHARS: usize = 500;
 
+/// An answer holding less than this share (in tenths) of the page's paragraph text is retried
+/// too: the scoring was misled (a caption's class scored above the article's).
+const MIN_ARTICLE_SHARE_TENTHS: usize = 4;
+
 /// Parses a whole page and extracts title, date, article text and figure captions.
 pub fn extract(html: &str) -> HtmlDocument {
     if nesting_exceeds(html, MAX_NESTING) {
@@ -134,7 +138,7 @@ pub fn extract(html: &str) -> HtmlDocument {
     }
     let page = Html::parse_document(html);
     let stats = gather_stats(&page);
-    let roots = content_roots(&page, &stats, true);
+    let roots = content_roots(&page, &stats, Scoring::ATTEMPTS[0]);
 
     let meta_content = |s: &Selector| {
         page.select(s)
@@ -181,9 +185,25 @@ pub fn extract(html: &str) -> HtmlDocument {
         writer
     };
     let mut writer = write(&roots, Some(&stats));
-    if writer.out.chars().count() < MIN_ARTICLE_CHARS {
-        let retry = write(&content_roots(&page, &stats, false), Some(&stats));
-        if retry.out.len() > writer.out.len() {
+    // A short answer is more likely a cookie notice than the article: retry without stripping
+    // furniture-classed containers (themes put `sidebar` in the wrapper's classes). An answer
+    // holding a small share of the page's paragraph text (not counting furniture) was misled by
+    // class names (a caption's `text` class above the body's `field-label-hidden`): retry
+    // without class weights. The longest answer is kept.
+    let page_chars = page_paragraph_chars(&page, &stats);
+    let mut best_chars = writer.out.chars().count();
+    let mut attempts = Vec::new();
+    if best_chars < MIN_ARTICLE_CHARS {
+        attempts.push(Scoring::ATTEMPTS[1]);
+    }
+    if best_chars * 10 < page_chars * MIN_ARTICLE_SHARE_TENTHS {
+        attempts.push(Scoring::ATTEMPTS[2]);
+    }
+    for scoring in attempts {
+        let retry = write(&content_roots(&page, &stats, scoring), Some(&stats));
+        let retry_chars = retry.out.chars().count();
+        if retry_chars > best_chars {
+            best_chars = retry_chars;
             writer = retry;
         }
     }
@@ -357,7 +377,8 @@ fn walk(
                         let role = role(name);
                         let furniture = node.id() != root.id()
                             && stats.is_some_and(|stats| {
-                                is_unlikely(element) || is_link_block(name, stats.get(&node.id()))
+                                ElementRef::wrap(node).is_some_and(|e| is_unlikely(e, stats))
+                                    || is_link_block(name, stats.get(&node.id()))
                             });
                         if role == Role::Skip
                             || is_hidden(element)
