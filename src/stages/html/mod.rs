@@ -211,11 +211,21 @@ pub fn extract(html: &str) -> HtmlDocument {
         // The scoring found nothing readable: keep the whole page's text rather than none.
         writer = write(&[content_root(&page)], None);
     }
-    let author = meta_content(&AUTHOR_META).or_else(|| {
-        page.select(&AUTHOR_ELEMENT)
-            .map(|a| collapse_whitespace(&element_text(a)))
-            .find(|a| !a.is_empty() && a.chars().count() <= 100)
-    });
+    // An author is a name or a list of names, never a URL (`https://www.facebook.com/CNBC`).
+    let is_url = |a: &str| {
+        let lower = a.to_ascii_lowercase();
+        lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.")
+    };
+    let author = page
+        .select(&AUTHOR_META)
+        .filter_map(|m| m.value().attr("content"))
+        .map(collapse_whitespace)
+        .find(|a| !a.is_empty() && !is_url(a))
+        .or_else(|| {
+            page.select(&AUTHOR_ELEMENT)
+                .map(|a| collapse_whitespace(&element_text(a)))
+                .find(|a| !a.is_empty() && a.chars().count() <= 100 && !is_url(a))
+        });
     let language = page
         .root_element()
         .value()

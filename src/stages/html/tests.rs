@@ -290,3 +290,13 @@ fn a_lightbox_wrapper_around_the_article_is_not_furniture() {
     assert!(text.contains("Body paragraph 0,"), "{text}");
     assert!(!text.contains("Close the gallery"), "{text}");
 }
+
+#[test]
+fn author_is_never_a_url() {
+    let html = "<html><head><meta property=\"article:author\" content=\"https://www.facebook.com/CNBC\">\
+                <meta name=\"author\" content=\"Jane Doe\"></head><body><p>Text.</p></body></html>";
+    assert_eq!(extract(html).author.as_deref(), Some("Jane Doe"));
+    let only_url = "<html><head><meta name=\"author\" content=\"https://example.com/staff\"></head>\
+                    <body><p>Text.</p></body></html>";
+    assert_eq!(extract(only_url).author, None);
+}
