@@ -94,7 +94,7 @@ pub(super) fn own_text_chars(element: ElementRef<'_>) -> usize {
 /// Text and link text of every element, gathered in one pass (chrome and hidden parts excluded).
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct TextStats {
-    chars: usize,
+    pub(super) chars: usize,
     link_chars: usize,
 }
 

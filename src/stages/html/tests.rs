@@ -300,3 +300,22 @@ fn author_is_never_a_url() {
                     <body><p>Text.</p></body></html>";
     assert_eq!(extract(only_url).author, None);
 }
+
+#[test]
+fn a_caption_sentence_and_its_credit_are_both_captions() {
+    let html = page(&format!(
+        "<article>{}<figure><img src=\"a.jpg\"><figcaption><p>Red dots mark active fires.</p>\
+         <p>(Forest Service)</p></figcaption></figure>\
+         <div class=\"image-embed-caption\">Tony Fernandes, chief executive.</div></article>",
+        paragraphs("Body", 5)
+    ));
+    let doc = extract(&html);
+    assert_eq!(
+        doc.captions,
+        [
+            "Red dots mark active fires.",
+            "(Forest Service)",
+            "Tony Fernandes, chief executive."
+        ]
+    );
+}
