@@ -144,7 +144,12 @@ fn standalone_credit(line: &str) -> (Option<&str>, Option<&str>) {
     if sentence || !chars_at_most(whole, MAX_CREDIT_CHARS) {
         return (None, None);
     }
-    let agency = whole.rfind([',', '/']).map(|at| whole[at + 1..].trim());
+    // A name alone in parentheses on its own line (`(Getty Images)`, `(PA Wire)`) is a credit,
+    // not a source line: matched like an agency after a slash.
+    let agency = whole
+        .rfind([',', '/'])
+        .map(|at| whole[at + 1..].trim())
+        .or(enclosed.map(|_| whole));
     (Some(whole), agency)
 }
 
@@ -215,6 +220,13 @@ mod tests {
             "Sakib Ali/Hindustan Times/Getty Images",
             "(Image credit: Sierra Nevada Corp.)",
             "Protesters do not want Hong Kong to lose its autonomy (Image: getty )",
+            "(Getty Images)",
+            "(Getty Images for Coachella)",
+            "(PA Wire)",
+            "Illustration by Millie von Platen",
+            "Cartoon by Asher Perlman",
+            "Photograph courtesy the author",
+            "Foto: Stadt Dortmund",
         ] {
             assert!(credits().is_credited(credit), "{credit}");
         }
@@ -222,6 +234,8 @@ mod tests {
             "The Associated Press",
             "He spoke to the Associated Press.",
             "Reporting by Reuters, editing by AP:",
+            "(The Associated Press)",
+            "An illustration by a child hangs in the hall.",
         ] {
             assert!(!credits().is_credited(body), "{body}");
         }

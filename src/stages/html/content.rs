@@ -16,9 +16,16 @@ pub(super) fn content_root(page: &Html) -> ElementRef<'_> {
 /// Class and id words of page furniture (after Mozilla Readability's lists).
 pub(super) static UNLIKELY: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)-ad-|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|share|sharing|newsletter|subscribe|promo|cookie|outbrain|taboola|recommend|most-read|trending|overlay|lightbox|modal",
+        r"(?i)-ad-|ai2html|banner|breadcrumb|combx|comment|community|disqus|footer|gdpr|header|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|share|sharing|newsletter|subscribe|promo|cookie|outbrain|taboola|recommend|most-read|trending",
     )
     .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+});
+/// Class and id words of containers that are furniture when small (a pop-up, an image
+/// overlay) but are also put on wrappers around the whole article (`LightboxWrapper`): such
+/// an element is furniture only when it holds less than half the page's text.
+pub(super) static WEAK_UNLIKELY: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)cover-wrap|extra|legends|popup|overlay|lightbox|modal")
+        .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
 });
 /// Words that keep an element despite an unlikely word (`article-header-and-body`).
 pub(super) static MAYBE: LazyLock<regex::Regex> = LazyLock::new(|| {
@@ -52,12 +59,27 @@ pub(super) fn class_and_id(element: &scraper::node::Element) -> String {
 
 /// Page furniture by its class or id: comment threads, share bars, related lists.
 /// Page-level containers are never furniture, whatever their classes say (`body.has-sidebar`).
-pub(super) fn is_unlikely(element: &scraper::node::Element) -> bool {
-    if matches!(element.name(), "html" | "body" | "main" | "article") {
+pub(super) fn is_unlikely(element: ElementRef<'_>, stats: &HashMap<NodeId, TextStats>) -> bool {
+    let value = element.value();
+    if matches!(value.name(), "html" | "body" | "main" | "article") {
         return false;
     }
-    let words = class_and_id(element);
-    !words.is_empty() && UNLIKELY.is_match(&words) && !MAYBE.is_match(&words)
+    let words = class_and_id(value);
+    if words.is_empty() || MAYBE.is_match(&words) {
+        return false;
+    }
+    if UNLIKELY.is_match(&words) {
+        return true;
+    }
+    WEAK_UNLIKELY.is_match(&words) && {
+        let chars = |e: ElementRef<'_>| stats.get(&e.id()).map_or(0, |s| s.chars);
+        let page = element
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .last()
+            .map_or(0, chars);
+        chars(element) * 2 < page
+    }
 }
 
 /// Characters of text directly inside `element` (not in child elements): a `<div>` that holds
@@ -72,7 +94,7 @@ pub(super) fn own_text_chars(element: ElementRef<'_>) -> usize {
 /// Text and link text of every element, gathered in one pass (chrome and hidden parts excluded).
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct TextStats {
-    chars: usize,
+    pub(super) chars: usize,
     link_chars: usize,
 }
 
@@ -147,11 +169,66 @@ pub(super) fn gather_stats(page: &Html) -> HashMap<NodeId, TextStats> {
 /// With `strip_unlikely`, paragraphs inside furniture-classed containers do not score; themes
 /// that put `header` or `sidebar` in the classes of the wrapper around everything defeat that,
 /// so [`extract`] retries without it when the first answer is short, as Readability does.
+/// How [`content_roots`] scores: the first attempt strips furniture-classed containers and
+/// weighs class names; the retries drop one or the other, for themes whose class names mislead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Scoring {
+    pub(super) strip_unlikely: bool,
+    pub(super) class_weights: bool,
+}
+
+impl Scoring {
+    pub(super) const ATTEMPTS: [Scoring; 3] = [
+        Scoring {
+            strip_unlikely: true,
+            class_weights: true,
+        },
+        Scoring {
+            strip_unlikely: false,
+            class_weights: true,
+        },
+        Scoring {
+            strip_unlikely: true,
+            class_weights: false,
+        },
+    ];
+}
+
+/// Paragraph text of the whole page: characters of every `<p>`, `<pre>` and text-holding
+/// `<div>` of 25 characters or more that is not chrome, not in furniture (comment threads
+/// included) and not mostly links. What a chosen region is measured against: a region holding a
+/// small share of it probably missed the article.
+pub(super) fn page_paragraph_chars(page: &Html, stats: &HashMap<NodeId, TextStats>) -> usize {
+    static TEXT_BLOCKS: LazyLock<Selector> = LazyLock::new(|| selector("p, pre, div"));
+    page.select(&TEXT_BLOCKS)
+        .filter_map(|block| {
+            let chars = paragraph_chars(block, stats)?;
+            let in_furniture = block
+                .ancestors()
+                .filter_map(ElementRef::wrap)
+                .any(|a| is_unlikely(a, stats));
+            (!in_furniture).then_some(chars)
+        })
+        .sum()
+}
+
+/// The characters `block` adds to the page's paragraph text, if it counts as a paragraph.
+fn paragraph_chars(block: ElementRef<'_>, stats: &HashMap<NodeId, TextStats>) -> Option<usize> {
+    let s = stats.get(&block.id())?;
+    let chars = if block.value().name() == "div" {
+        own_text_chars(block)
+    } else {
+        s.chars
+    };
+    (chars >= 25 && s.link_density() < 0.5).then_some(chars)
+}
+
 pub(super) fn content_roots<'p>(
     page: &'p Html,
     stats: &HashMap<NodeId, TextStats>,
-    strip_unlikely: bool,
+    scoring: Scoring,
 ) -> Vec<ElementRef<'p>> {
+    let strip_unlikely = scoring.strip_unlikely;
     static PARAGRAPHS: LazyLock<Selector> =
         LazyLock::new(|| selector("p, pre, td, blockquote, div"));
     static ARTICLE_BODY: LazyLock<Selector> =
@@ -165,6 +242,8 @@ pub(super) fn content_roots<'p>(
     }
     let mut order: Vec<NodeId> = Vec::new();
     let mut scores: HashMap<NodeId, f64> = HashMap::new();
+    // Paragraph text below each element, to widen the chosen container to a split body.
+    let mut inner_paragraph_chars: HashMap<NodeId, usize> = HashMap::new();
     for paragraph in page.select(&PARAGRAPHS) {
         let chars = if paragraph.value().name() == "div" {
             own_text_chars(paragraph)
@@ -173,7 +252,7 @@ pub(super) fn content_roots<'p>(
         };
         if chars < 25
             || paragraph.ancestors().filter_map(ElementRef::wrap).any(|a| {
-                (strip_unlikely && is_unlikely(a.value())) || role(a.value().name()) == Role::Skip
+                (strip_unlikely && is_unlikely(a, stats)) || role(a.value().name()) == Role::Skip
             })
         {
             continue;
@@ -183,6 +262,13 @@ pub(super) fn content_roots<'p>(
             .map(|t| t.matches([',', '\u{3001}', '\u{ff0c}']).count())
             .sum::<usize>();
         let score = 1.0 + commas as f64 + (chars as f64 / 100.0).min(3.0);
+        if let Some(counted) = paragraph_chars(paragraph, stats).filter(|_| {
+            paragraph.value().name() != "td" && paragraph.value().name() != "blockquote"
+        }) {
+            for ancestor in paragraph.ancestors() {
+                *inner_paragraph_chars.entry(ancestor.id()).or_default() += counted;
+            }
+        }
         for (level, ancestor) in paragraph
             .ancestors()
             .filter_map(ElementRef::wrap)
@@ -191,7 +277,11 @@ pub(super) fn content_roots<'p>(
         {
             let entry = scores.entry(ancestor.id()).or_insert_with(|| {
                 order.push(ancestor.id());
-                class_weight(ancestor.value())
+                if scoring.class_weights {
+                    class_weight(ancestor.value())
+                } else {
+                    0.0
+                }
             });
             *entry += score / (level as f64 + 1.0);
         }
@@ -211,9 +301,39 @@ pub(super) fn content_roots<'p>(
     let Some((top_id, top_score)) = best else {
         return vec![content_root(page)];
     };
-    let Some(top) = page.tree.get(top_id).and_then(ElementRef::wrap) else {
+    let Some(mut top) = page.tree.get(top_id).and_then(ElementRef::wrap) else {
         return vec![content_root(page)];
     };
+    // A body split into sibling or cousin containers (chunks with ads between them, each in
+    // its own wrappers): the nearest ancestors holding substantially more paragraph text are
+    // the article, as long as each level up is still mostly paragraph text and not links.
+    let inner = |id: NodeId| inner_paragraph_chars.get(&id).copied().unwrap_or(0);
+    let mut climber = top;
+    for _ in 0..MAX_WIDENING {
+        let Some(parent) = climber.parent().and_then(ElementRef::wrap) else {
+            break;
+        };
+        if matches!(parent.value().name(), "html" | "body") {
+            break;
+        }
+        let parent_stats = stats.get(&parent.id()).copied().unwrap_or_default();
+        let theirs = inner(parent.id());
+        // The walk below a wider root drops furniture-classed containers: climbing past one
+        // would lose the article.
+        if theirs * 2 < parent_stats.chars
+            || parent_stats.link_density() >= 0.3
+            || is_unlikely(parent, stats)
+        {
+            break;
+        }
+        let mine = inner(top.id());
+        if theirs >= mine + mine / 4 + 100 {
+            top = parent;
+        }
+        climber = parent;
+    }
+    let top_id = top.id();
+    let top_score = final_score(&top_id).max(top_score);
     let Some(parent) = top.parent().and_then(ElementRef::wrap) else {
         return vec![top];
     };
@@ -234,6 +354,9 @@ pub(super) fn content_roots<'p>(
         })
         .collect()
 }
+
+/// How many levels the chosen container may widen to take in a split body.
+const MAX_WIDENING: usize = 6;
 
 pub(super) fn class_weight(element: &scraper::node::Element) -> f64 {
     let words = class_and_id(element);

@@ -116,6 +116,10 @@ const MAX_NESTING: usize = 5_000;
 /// extraction is retried with fewer exclusions.
 const MIN_ARTICLE_CHARS: usize = 500;
 
+/// An answer holding less than this share (in tenths) of the page's paragraph text is retried
+/// too: the scoring was misled (a caption's class scored above the article's).
+const MIN_ARTICLE_SHARE_TENTHS: usize = 4;
+
 /// Parses a whole page and extracts title, date, article text and figure captions.
 pub fn extract(html: &str) -> HtmlDocument {
     if nesting_exceeds(html, MAX_NESTING) {
@@ -134,7 +138,7 @@ pub fn extract(html: &str) -> HtmlDocument {
     }
     let page = Html::parse_document(html);
     let stats = gather_stats(&page);
-    let roots = content_roots(&page, &stats, true);
+    let roots = content_roots(&page, &stats, Scoring::ATTEMPTS[0]);
 
     let meta_content = |s: &Selector| {
         page.select(s)
@@ -181,9 +185,25 @@ pub fn extract(html: &str) -> HtmlDocument {
         writer
     };
     let mut writer = write(&roots, Some(&stats));
-    if writer.out.chars().count() < MIN_ARTICLE_CHARS {
-        let retry = write(&content_roots(&page, &stats, false), Some(&stats));
-        if retry.out.len() > writer.out.len() {
+    // A short answer is more likely a cookie notice than the article: retry without stripping
+    // furniture-classed containers (themes put `sidebar` in the wrapper's classes). An answer
+    // holding a small share of the page's paragraph text (not counting furniture) was misled by
+    // class names (a caption's `text` class above the body's `field-label-hidden`): retry
+    // without class weights. The longest answer is kept.
+    let page_chars = page_paragraph_chars(&page, &stats);
+    let mut best_chars = writer.out.chars().count();
+    let mut attempts = Vec::new();
+    if best_chars < MIN_ARTICLE_CHARS {
+        attempts.push(Scoring::ATTEMPTS[1]);
+    }
+    if best_chars * 10 < page_chars * MIN_ARTICLE_SHARE_TENTHS {
+        attempts.push(Scoring::ATTEMPTS[2]);
+    }
+    for scoring in attempts {
+        let retry = write(&content_roots(&page, &stats, scoring), Some(&stats));
+        let retry_chars = retry.out.chars().count();
+        if retry_chars > best_chars {
+            best_chars = retry_chars;
             writer = retry;
         }
     }
@@ -191,11 +211,21 @@ pub fn extract(html: &str) -> HtmlDocument {
         // The scoring found nothing readable: keep the whole page's text rather than none.
         writer = write(&[content_root(&page)], None);
     }
-    let author = meta_content(&AUTHOR_META).or_else(|| {
-        page.select(&AUTHOR_ELEMENT)
-            .map(|a| collapse_whitespace(&element_text(a)))
-            .find(|a| !a.is_empty() && a.chars().count() <= 100)
-    });
+    // An author is a name or a list of names, never a URL (`https://www.facebook.com/CNBC`).
+    let is_url = |a: &str| {
+        let lower = a.to_ascii_lowercase();
+        lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.")
+    };
+    let author = page
+        .select(&AUTHOR_META)
+        .filter_map(|m| m.value().attr("content"))
+        .map(collapse_whitespace)
+        .find(|a| !a.is_empty() && !is_url(a))
+        .or_else(|| {
+            page.select(&AUTHOR_ELEMENT)
+                .map(|a| collapse_whitespace(&element_text(a)))
+                .find(|a| !a.is_empty() && a.chars().count() <= 100 && !is_url(a))
+        });
     let language = page
         .root_element()
         .value()
@@ -210,11 +240,12 @@ pub fn extract(html: &str) -> HtmlDocument {
         .map(|h| h.trim().to_string())
         .find(|h| !h.is_empty())
         .or_else(|| meta_content(&OG_URL));
+    let (text, captions) = writer.into_text_and_captions();
     HtmlDocument {
         title,
         date,
-        text: writer.out,
-        captions: writer.captions,
+        text,
+        captions,
         author,
         language,
         site_name: meta_content(&SITE_NAME),
@@ -328,6 +359,28 @@ fn is_hidden(element: &scraper::node::Element) -> bool {
         })
 }
 
+/// A `<figcaption>`, or a short element classed as a caption (`image-caption`,
+/// `wp-caption-text`) outside a caption already: its text is a photo caption.
+fn is_caption_element(
+    element: &scraper::node::Element,
+    stats: Option<&HashMap<NodeId, TextStats>>,
+    id: NodeId,
+) -> bool {
+    if element.name() == "figcaption" {
+        return true;
+    }
+    !matches!(element.name(), "body" | "html" | "main" | "article")
+        && class_and_id(element)
+            .to_ascii_lowercase()
+            .contains("caption")
+        && stats
+            .and_then(|s| s.get(&id))
+            .is_some_and(|s| s.chars <= MAX_CAPTION_CHARS)
+}
+
+/// Longer than this, an element classed as a caption holds more than a caption.
+const MAX_CAPTION_CHARS: usize = 400;
+
 /// Blocks that are mostly links (menus, related-article lists) are not article text.
 fn is_link_block(name: &str, stats: Option<&TextStats>) -> bool {
     matches!(name, "div" | "ul" | "ol" | "section" | "table" | "dl")
@@ -344,6 +397,8 @@ fn walk(
 ) {
     let mut skipping: Option<ego_tree::NodeId> = None;
     let mut pre_depth = 0usize;
+    // The outermost caption element being written: captions inside it are part of it.
+    let mut caption_root: Option<NodeId> = None;
     for edge in NodeRef::traverse(&root) {
         match edge {
             Edge::Open(node) => {
@@ -357,7 +412,8 @@ fn walk(
                         let role = role(name);
                         let furniture = node.id() != root.id()
                             && stats.is_some_and(|stats| {
-                                is_unlikely(element) || is_link_block(name, stats.get(&node.id()))
+                                ElementRef::wrap(node).is_some_and(|e| is_unlikely(e, stats))
+                                    || is_link_block(name, stats.get(&node.id()))
                             });
                         if role == Role::Skip
                             || is_hidden(element)
@@ -370,8 +426,9 @@ fn walk(
                         if name == "pre" {
                             pre_depth += 1;
                         }
-                        if name == "figcaption" {
-                            writer.start_caption();
+                        if caption_root.is_none() && is_caption_element(element, stats, node.id()) {
+                            caption_root = Some(node.id());
+                            writer.start_caption(name != "figcaption");
                         }
                         writer.open_or_close(role);
                     }
@@ -390,7 +447,8 @@ fn walk(
                     if name == "pre" {
                         pre_depth = pre_depth.saturating_sub(1);
                     }
-                    if name == "figcaption" {
+                    if caption_root == Some(node.id()) {
+                        caption_root = None;
                         writer.end_caption();
                     }
                     // `<br>` is a void element: its one line break came when it opened.
@@ -423,6 +481,30 @@ struct BlockWriter {
     /// Where the figcaption being written starts in `out`, once its first word is out.
     caption_start: Option<usize>,
     in_caption: bool,
+    /// Whether the caption being written is an element classed as a caption (not a
+    /// `<figcaption>`).
+    caption_by_class: bool,
+    /// For each of `captions`, whether it came from an element classed as a caption.
+    captions_by_class: Vec<bool>,
+}
+
+impl BlockWriter {
+    /// The captions, without those found by class name when they are half the text or more:
+    /// on a gallery page the captions are the article.
+    fn into_text_and_captions(self) -> (String, Vec<String>) {
+        let caption_chars: usize = self.captions.iter().map(|c| c.len()).sum();
+        if caption_chars * 2 < self.out.len() {
+            return (self.out, self.captions);
+        }
+        let captions = self
+            .captions
+            .into_iter()
+            .zip(self.captions_by_class)
+            .filter(|(_, by_class)| !by_class)
+            .map(|(caption, _)| caption)
+            .collect();
+        (self.out, captions)
+    }
 }
 
 impl BlockWriter {
@@ -484,16 +566,22 @@ impl BlockWriter {
         self.out.push_str(word);
     }
 
-    fn start_caption(&mut self) {
+    fn start_caption(&mut self, by_class: bool) {
         self.in_caption = true;
+        self.caption_by_class = by_class;
         self.caption_start = None;
     }
 
     fn end_caption(&mut self) {
         if let Some(start) = self.caption_start.take() {
-            let caption = collapse_whitespace(&self.out[start..]);
-            if !caption.is_empty() {
-                self.captions.push(caption);
+            // A caption sentence and its credit in separate elements are separate lines of the
+            // text: each is a caption, so both leave the text in extract mode.
+            for line in self.out[start..].split('\n') {
+                let caption = collapse_whitespace(line);
+                if !caption.is_empty() {
+                    self.captions.push(caption);
+                    self.captions_by_class.push(self.caption_by_class);
+                }
             }
         }
         self.in_caption = false;

@@ -238,3 +238,84 @@ fn recognises_whole_documents_only() {
     ));
     assert!(!looks_like_html_document("<p>fragment</p>"));
 }
+
+fn paragraphs(prefix: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "<p>{prefix} paragraph {i}, long enough to count, with commas, clauses and more \
+                 words than a caption would ever hold.</p>"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_body_split_into_cousin_chunks_is_kept_whole() {
+    // Each chunk in its own wrappers, an ad module between them: the article is all chunks.
+    let html = page(&format!(
+        "<div class=\"chunks\"><div class=\"grid\"><div class=\"inner\">{}</div></div>\
+         <div class=\"ad-break\"><span>Advertisement</span></div>\
+         <div class=\"grid\"><div class=\"inner\">{}</div></div></div>",
+        paragraphs("First", 6),
+        paragraphs("Second", 3)
+    ));
+    let text = extract(&html).text;
+    assert!(text.contains("First paragraph 0,"), "{text}");
+    assert!(text.contains("Second paragraph 2,"), "{text}");
+    assert!(!text.contains("Advertisement"), "{text}");
+}
+
+#[test]
+fn a_caption_whose_class_scores_does_not_beat_the_article() {
+    // A caption block classed `text` and a body classed `field-label-hidden`: class weights
+    // alone would pick the caption; its small share of the page's paragraph text says otherwise.
+    let html = page(&format!(
+        "<div class=\"image-text\"><p>The influencer, seen here in a photo from May.</p></div>\
+         <div class=\"field field-label-hidden\">{}</div>",
+        paragraphs("Body", 8)
+    ));
+    let text = extract(&html).text;
+    assert!(text.contains("Body paragraph 7,"), "{text}");
+}
+
+#[test]
+fn a_lightbox_wrapper_around_the_article_is_not_furniture() {
+    let html = page(&format!(
+        "<div class=\"LightboxWrapper\"><div class=\"chunk\">{}</div></div>\
+         <div class=\"lightbox-overlay\"><p>Close the gallery and return to the article page.</p></div>",
+        paragraphs("Body", 8)
+    ));
+    let text = extract(&html).text;
+    assert!(text.contains("Body paragraph 0,"), "{text}");
+    assert!(!text.contains("Close the gallery"), "{text}");
+}
+
+#[test]
+fn author_is_never_a_url() {
+    let html = "<html><head><meta property=\"article:author\" content=\"https://www.facebook.com/CNBC\">\
+                <meta name=\"author\" content=\"Jane Doe\"></head><body><p>Text.</p></body></html>";
+    assert_eq!(extract(html).author.as_deref(), Some("Jane Doe"));
+    let only_url = "<html><head><meta name=\"author\" content=\"https://example.com/staff\"></head>\
+                    <body><p>Text.</p></body></html>";
+    assert_eq!(extract(only_url).author, None);
+}
+
+#[test]
+fn a_caption_sentence_and_its_credit_are_both_captions() {
+    let html = page(&format!(
+        "<article>{}<figure><img src=\"a.jpg\"><figcaption><p>Red dots mark active fires.</p>\
+         <p>(Forest Service)</p></figcaption></figure>\
+         <div class=\"image-embed-caption\">Tony Fernandes, chief executive.</div></article>",
+        paragraphs("Body", 5)
+    ));
+    let doc = extract(&html);
+    assert_eq!(
+        doc.captions,
+        [
+            "Red dots mark active fires.",
+            "(Forest Service)",
+            "Tony Fernandes, chief executive."
+        ]
+    );
+}
