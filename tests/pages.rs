@@ -74,3 +74,32 @@ fn seed_header_separated_by_no_break_spaces_gives_title_and_date() {
     assert_eq!(record["date"], "2024-02-29T23:59:59");
     assert_eq!(record["text"], "Body.");
 }
+
+#[test]
+fn a_page_whose_title_is_never_closed_keeps_its_article() {
+    // `<title/>` and a forgotten `</title>` would make the parser swallow the page into the title.
+    let body: String = (0..8)
+        .map(|i| {
+            format!("<p>Paragraph {i} of the council's budget story, long enough to be text.</p>")
+        })
+        .collect();
+    let dir = Dir::new();
+    dir.file(
+        "self_closing.html",
+        format!("<html><head><title/><meta charset=utf-8></head><body><article>{body}<p>one</p></article></body></html>"),
+    );
+    dir.file(
+        "unclosed.html",
+        format!("<html><head><title>Budget news<meta charset=utf-8></head><body><article>{body}<p>two</p></article></body></html>"),
+    );
+    let out = dir.run("out", &[]);
+    for (source, last) in [("self_closing.html", "one"), ("unclosed.html", "two")] {
+        let text = out.clean(source)["text"].as_str().unwrap();
+        assert!(
+            text.starts_with("Paragraph 0 of the council"),
+            "{source}: {text}"
+        );
+        assert!(text.ends_with(last), "{source}: {text}");
+    }
+    assert_eq!(out.clean("unclosed.html")["title"], "Budget news");
+}

@@ -18,6 +18,7 @@ use scraper::{ElementRef, Html, Node, Selector};
 use crate::article::{Article, InputFormat};
 
 mod content;
+mod title;
 use content::*;
 
 /// What a whole HTML page yields before the shared text stages run.
@@ -136,7 +137,7 @@ pub fn extract(html: &str) -> HtmlDocument {
             ..HtmlDocument::default()
         };
     }
-    let page = Html::parse_document(html);
+    let page = Html::parse_document(&title::closed(html));
     let stats = gather_stats(&page);
     let roots = content_roots(&page, &stats, Scoring::ATTEMPTS[0]);
 
