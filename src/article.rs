@@ -16,6 +16,10 @@ pub struct CleanStats {
     pub entities_decoded: u64,
     pub captions_collapsed: u64,
     pub lines_unwrapped: u64,
+    /// U+FFFD in the text as read: bad bytes decoding replaced (one each) and replacement
+    /// characters the input already held. Never silent (issue #12).
+    #[serde(default)]
+    pub replaced_bytes: u64,
 }
 
 impl CleanStats {
@@ -24,6 +28,7 @@ impl CleanStats {
         self.entities_decoded += other.entities_decoded;
         self.captions_collapsed += other.captions_collapsed;
         self.lines_unwrapped += other.lines_unwrapped;
+        self.replaced_bytes += other.replaced_bytes;
     }
 }
 
@@ -108,6 +113,8 @@ pub struct CleanRecord<'a> {
     pub format: InputFormat,
     /// The encoding the bytes were in (`UTF-8`, `EUC-KR`, …).
     pub encoding: &'a str,
+    /// U+FFFD in the text as read (see [`CleanStats::replaced_bytes`]); 0 when none.
+    pub replaced_bytes: u64,
     /// The page's address, when the input says (a dump's `url` field, a WARC target URI, a
     /// page's canonical link). Absent, like the fields below, when unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -151,6 +158,8 @@ impl CleanRecord<'_> {
         json::write_str(out, self.format.code());
         out.extend_from_slice(b",\"encoding\":");
         json::write_str(out, self.encoding);
+        out.extend_from_slice(b",\"replaced_bytes\":");
+        out.extend_from_slice(self.replaced_bytes.to_string().as_bytes());
         for (name, value) in [
             (&b",\"url\":"[..], self.url),
             (&b",\"author\":"[..], self.author),
@@ -288,6 +297,7 @@ mod tests {
                 sha256: "ff",
                 format: InputFormat::Html,
                 encoding: "EUC-KR",
+                replaced_bytes: 3,
                 url: title.map(|_| "https://example.com/a?b=\"c\""),
                 author: title.map(|_| "Kang"),
                 language: None,

@@ -94,6 +94,8 @@ fn clean(plan: &Plan, pending: Pending) -> Outcome {
         detail,
         bytes_in,
     };
+    // Counted before the stages, which may drop the part that held them (a script comment).
+    article.stats.replaced_bytes = replacement_chars(&article.text);
     let cleaned = catch_unwind(AssertUnwindSafe(|| {
         stages::run_all(&plan.stages, &mut article);
     }));
@@ -157,6 +159,12 @@ fn clean(plan: &Plan, pending: Pending) -> Outcome {
         encoding,
         bytes_in,
     }))
+}
+
+/// How many U+FFFD `text` holds.
+fn replacement_chars(text: &str) -> u64 {
+    const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+    memchr::memmem::find_iter(text.as_bytes(), REPLACEMENT).count() as u64
 }
 
 /// The container's own metadata wins over what the stages found in the text.
