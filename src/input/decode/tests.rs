@@ -371,3 +371,26 @@ fn ascii_text_with_one_pound_sign_reads_as_windows_1252() {
     assert_eq!(decoded.encoding, "windows-1252");
     assert!(decoded.text.contains("£15.8m"), "{}", decoded.text);
 }
+
+/// Issue #12: a megabyte of random bytes without a NUL became a clean windows-1252 record.
+#[test]
+fn random_bytes_without_nul_are_binary() {
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let bytes: Vec<u8> = (0..1 << 20)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[3].max(1)
+        })
+        .collect();
+    match decode(bytes, None) {
+        Err(DecodeFailure::Binary(detail)) => {
+            assert!(detail.contains("control characters"), "{detail}")
+        }
+        other => panic!("expected binary, got {other:?}"),
+    }
+    // Text with the controls real dumps hold (Reuters' \x03, Word's \x0b, form feeds) is text.
+    let text = "Reuters\x03 line\x0bbreak \x0c page ".repeat(200);
+    assert!(decode(text.into_bytes(), None).is_ok());
+}
