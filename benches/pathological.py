@@ -48,8 +48,9 @@ def random_bytes_without_nul(size):
 
 
 def caption_lines(size):
-    line = b"A woman walks past the closed shop in Seoul on Monday.\n"
-    return b"Story text first.\n\n" + repeat(line, size - 40) + b"(AP Photo/Ahn Young-joon)\n"
+    # The shape: one credited caption, a million times at 66 MB.
+    line = b"Visitors walk past lanterns along the stream in Seoul, Friday. Yonhap\n"
+    return b"Story text first, and more of it.\n\n" + repeat(line, size - 35)
 
 
 def bad_bytes_html(size):
