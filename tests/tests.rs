@@ -9,6 +9,7 @@ mod boilerplate;
 mod cli;
 mod dedup;
 mod faults;
+mod fuzz_corpus;
 mod house;
 mod inputs;
 mod markup;

@@ -360,5 +360,11 @@ fn a_text_of_identical_caption_lines_keeps_its_lines_and_finds_the_caption() {
     assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
     let record = out.clean("lanterns.txt");
     assert_eq!(record["captions"], serde_json::json!([line]));
-    assert!(record["text"].as_str().unwrap().lines().all(|l| l.len() < 1000));
+    assert!(
+        record["text"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .all(|l| l.len() < 1000)
+    );
 }
