@@ -16,6 +16,7 @@ mod markup;
 mod near;
 mod nights;
 mod pages;
+mod properties;
 mod samples;
 mod shards;
 mod text;
