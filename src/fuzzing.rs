@@ -18,8 +18,11 @@ use crate::config::{self, Plan, plan::Overrides};
 use crate::input::{decode, decompress, dump, warc};
 use crate::stages::{Stage, html, markup::MarkupStage, whitespace};
 
-/// The fuzz targets, by the name of their `fuzz/fuzz_targets/<name>.rs` and corpus directory.
-pub const TARGETS: [(&str, fn(&[u8])); 11] = [
+/// A fuzz target: its name (`fuzz/fuzz_targets/<name>.rs`, `fuzz/corpus/<name>/`) and checks.
+pub type Target = (&'static str, fn(&[u8]));
+
+/// The fuzz targets.
+pub const TARGETS: [Target; 11] = [
     ("markup", markup),
     ("html", html_page),
     ("decode", decode_bytes),
