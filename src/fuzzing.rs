@@ -325,7 +325,7 @@ fn check_linear(input: &[u8], run: impl Fn(&[u8])) {
 }
 
 /// The CPU time this thread spends in `run` (not wall time, which a busy machine inflates).
-fn thread_cpu(run: impl FnOnce()) -> Duration {
+pub(crate) fn thread_cpu(run: impl FnOnce()) -> Duration {
     let start = thread_cpu_now();
     run();
     thread_cpu_now().saturating_sub(start)
