@@ -82,6 +82,7 @@ fn write_clean_record_json(bencher: Bencher) {
         sha256: "1b465e2dcb4dad48bbe8d4e489e013690eab1fb05d77e3fe23795640a7efb78b",
         format: InputFormat::Text,
         encoding: "UTF-8",
+        replaced_bytes: 0,
         url: None,
         author: None,
         language: None,

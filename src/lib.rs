@@ -31,6 +31,8 @@ pub mod config;
 pub(crate) mod crash;
 pub mod dedup;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod json;
 pub mod lock;

@@ -27,8 +27,11 @@ fn legacy_encodings_are_detected_and_decoded() {
 #[test]
 fn damaged_utf8_is_rejected_and_no_replacement_character_is_ever_emitted() {
     let dir = Dir::new();
+    // More than a handful of bad bytes (see the test below for a handful).
     let mut damaged = KOREAN.as_bytes().to_vec();
-    damaged.insert(30, 0xff);
+    for _ in 0..17 {
+        damaged.insert(30, 0xff);
+    }
     dir.file("damaged.txt", damaged);
     dir.file("fine.txt", KOREAN);
     let out = dir.run("out", &[]);
@@ -443,4 +446,43 @@ fn dir_with_warc(warc: &[u8], check: impl FnOnce(&Outputs)) {
     let dir = Dir::new();
     dir.file("crawl.warc", warc);
     check(&dir.run("out", &[]));
+}
+
+/// Issue #12: an HTML page declared UTF-8 with a few stray bytes (in a script comment) was
+/// rejected whole; it is kept, and the replaced bytes are counted in the record and the report,
+/// as is a U+FFFD a text already held. A mostly invalid file is still a reject.
+#[test]
+fn utf8_with_a_handful_of_bad_bytes_is_kept_and_its_replaced_bytes_counted() {
+    let dir = Dir::new();
+    let body = "<p>Das Stadtparlament hat am Montag über den Haushalt beraten.</p>".repeat(20);
+    let mut page = format!(
+        "<!doctype html><html><head><meta charset=utf-8><title>Haushalt</title>\
+         <script>// \u{1}</script></head><body><article>{body}</article></body></html>"
+    )
+    .into_bytes();
+    let stray = page.iter().position(|&b| b == 1).unwrap();
+    page.splice(stray..stray + 1, [0xFF, 0xFE, 0xFF]);
+    dir.file("page.html", &page);
+    dir.file(
+        "already.txt",
+        "Ein Text, der schon ein \u{FFFD} enthält, und weiter geht es.",
+    );
+    let mut mostly_bad = "Straße ".repeat(100).into_bytes();
+    mostly_bad.extend(std::iter::repeat_n(0xFF, 40));
+    dir.file("mostly-bad.txt", &mostly_bad);
+    let out = dir.run("out", &[]);
+    let replaced = |source: &str| {
+        out.clean
+            .iter()
+            .find(|r| r["source"] == source)
+            .unwrap_or_else(|| panic!("{source} not kept"))["replaced_bytes"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(replaced("page.html"), 3);
+    assert_eq!(replaced("already.txt"), 1);
+    assert_eq!(out.rejects.len(), 1);
+    assert_eq!(out.rejects[0]["source"], "mostly-bad.txt");
+    assert_eq!(out.rejects[0]["reason"], "encoding");
+    assert_eq!(out.report["cleaning"]["replaced_bytes"], 4);
 }

@@ -343,3 +343,28 @@ fn extract_mode_keeps_the_body_of_the_sample_saved_as_one_block() {
         2
     );
 }
+
+/// Issue #12: a text of a million identical credited caption lines was joined into one 66 MB
+/// line and no caption was found. Each stage is linear on it; 200,000 lines keep a debug build
+/// quick.
+#[test]
+fn a_text_of_identical_caption_lines_keeps_its_lines_and_finds_the_caption() {
+    let line = "Visitors walk past lanterns along the stream in Seoul, Friday. Yonhap";
+    let body = "The festival opened on Friday with a parade through the old town, the organisers \
+                said, and runs until the end of the month.";
+    let text = format!("{body}\n\n{}\n", vec![line; 200_000].join("\n"));
+    let dir = Dir::new();
+    dir.file("lanterns.txt", &text);
+    let started = std::time::Instant::now();
+    let out = dir.run("out", &[]);
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+    let record = out.clean("lanterns.txt");
+    assert_eq!(record["captions"], serde_json::json!([line]));
+    assert!(
+        record["text"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .all(|l| l.len() < 1000)
+    );
+}

@@ -20,6 +20,10 @@ pub struct CleanStats {
     pub entities_decoded: u64,
     pub captions_collapsed: u64,
     pub lines_unwrapped: u64,
+    /// U+FFFD in the text as read: bad bytes decoding replaced (one each) and replacement
+    /// characters the input already held. Never silent (issue #12).
+    #[serde(default)]
+    pub replaced_bytes: u64,
 }
 
 impl CleanStats {
@@ -28,6 +32,7 @@ impl CleanStats {
         self.entities_decoded += other.entities_decoded;
         self.captions_collapsed += other.captions_collapsed;
         self.lines_unwrapped += other.lines_unwrapped;
+        self.replaced_bytes += other.replaced_bytes;
     }
 }
 
@@ -111,6 +116,8 @@ pub struct CleanRecord<'a> {
     pub sha256: &'a str,
     pub format: InputFormat,
     pub encoding: &'a str,
+    /// U+FFFD in the text as read (see [`CleanStats::replaced_bytes`]); 0 when none.
+    pub replaced_bytes: u64,
     pub url: Option<&'a str>,
     pub author: Option<&'a str>,
     pub language: Option<&'a str>,
@@ -272,6 +279,7 @@ mod tests {
                 sha256: "ff",
                 format: InputFormat::Html,
                 encoding: "EUC-KR",
+                replaced_bytes: 3,
                 url: title.map(|_| "https://example.com/a?b=\"c\""),
                 author: title.map(|_| "Kang"),
                 language: None,
@@ -329,6 +337,7 @@ mod tests {
             sha256: "h",
             format: InputFormat::Text,
             encoding: "UTF-8",
+            replaced_bytes: 0,
             url: None,
             author: None,
             language: None,
@@ -350,6 +359,7 @@ mod tests {
             let value = &object[field.name];
             match field.ty {
                 FieldType::StringList => assert_eq!(value, &serde_json::json!([])),
+                FieldType::Int64 => assert!(value.is_u64(), "{}", field.name),
                 _ if field.nullable => assert!(value.is_null(), "{}", field.name),
                 _ => assert!(value.is_string(), "{}", field.name),
             }

@@ -94,7 +94,7 @@ const fn field<G>(
     }
 }
 
-use FieldType::{Float64, String as Text, StringList, Timestamp};
+use FieldType::{Float64, Int64, String as Text, StringList, Timestamp};
 
 /// `clean.jsonl`, in the order written. Adding a field is one line here (and the field on
 /// [`CleanRecord`]); the writer, the card and the README's table follow.
@@ -161,6 +161,14 @@ pub const CLEAN_SCHEMA: &[Field<CleanGetter>] = &[
         false,
         "The encoding the bytes were in (`UTF-8`, `EUC-KR`, ...).",
         |r| Value::Str(r.encoding),
+    ),
+    field(
+        "replaced_bytes",
+        Int64,
+        false,
+        "How many U+FFFD the text held as read: bad bytes of nearly clean UTF-8, each replaced \
+         by one, plus any the input already held; 0 when none.",
+        |r| Value::U64(r.replaced_bytes),
     ),
     field(
         "url",

@@ -131,6 +131,8 @@ fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos, weight: u64) -> O
         detail,
         bytes_in,
     };
+    // Counted before the stages, which may drop the part that held them (a script comment).
+    article.stats.replaced_bytes = replacement_chars(&article.text);
     let cleaned = catch_unwind(AssertUnwindSafe(|| {
         run_stages(&plan.stages, &mut article, steps, weight);
     }));
@@ -196,6 +198,12 @@ fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos, weight: u64) -> O
         encoding,
         bytes_in,
     }))
+}
+
+/// How many U+FFFD `text` holds.
+fn replacement_chars(text: &str) -> u64 {
+    const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+    memchr::memmem::find_iter(text.as_bytes(), REPLACEMENT).count() as u64
 }
 
 /// The container's own metadata wins over what the stages found in the text.

@@ -168,6 +168,7 @@ pub(crate) fn write_batch(
                             sha256: &sha256,
                             format: article.format,
                             encoding: cleaned.encoding,
+                            replaced_bytes: article.stats.replaced_bytes,
                             url: article.url.as_deref(),
                             author: article.author.as_deref(),
                             language: article.language.as_deref(),

@@ -40,6 +40,7 @@ impl MarkupStage {
         let mut out = String::with_capacity(text.len());
         let mut copied = 0;
         let mut pos = first;
+        let mut closers = Closers::default();
         while let Some(offset) = memchr2(b'<', b'&', &bytes[pos..]) {
             let at = pos + offset;
             if bytes[at] == b'&' {
@@ -57,7 +58,7 @@ impl MarkupStage {
                 continue;
             }
             if self.strip_tags {
-                if let Some(markup) = parse_markup(&text[at..]) {
+                if let Some(markup) = parse_markup(&text[at..], at, &mut closers) {
                     out.push_str(&text[copied..at]);
                     match markup.effect {
                         Effect::None => {}
@@ -97,11 +98,34 @@ struct Markup {
 /// A real tag is short; a `<` followed by kilobytes before any `>` is text.
 const MAX_TAG_LEN: usize = 2048;
 
-/// Recognises markup at the start of `s` (which begins with `<`).
-fn parse_markup(s: &str) -> Option<Markup> {
+/// What the lexer learnt, in one pass over a text, about closers that are not there.
+///
+/// An unclosed `<!--` or `<script>` makes the lexer search the rest of the text for `-->` or
+/// `</script>`; done again at every such opener, that is quadratic (a text of a million unclosed
+/// comments would take hours). A search that fails from position `p` fails from every later
+/// position too, so each kind of closer is searched for at most once past the point it was
+/// found missing: the whole pass stays linear.
+#[derive(Debug, Default)]
+struct Closers {
+    /// No `-->` at or after this position of the text.
+    comment_absent_from: Option<usize>,
+    /// No `</name …>` at or after this position, per raw-text element (`RAW_TEXT_NAMES`).
+    raw_text_absent_from: [Option<usize>; RAW_TEXT_NAMES.len()],
+}
+
+/// The elements whose contents are dropped with them (`Element::raw_text`).
+const RAW_TEXT_NAMES: [&[u8]; 4] = [b"script", b"style", b"noscript", b"template"];
+
+fn known_absent(absent_from: Option<usize>, at: usize) -> bool {
+    absent_from.is_some_and(|from| at >= from)
+}
+
+/// Recognises markup at the start of `s` (which begins with `<` and starts at `at` in the text
+/// being cleaned).
+fn parse_markup(s: &str, at: usize, closers: &mut Closers) -> Option<Markup> {
     let bytes = s.as_bytes();
     match *bytes.get(1)? {
-        b'!' => parse_declaration(s),
+        b'!' => parse_declaration(s, at, closers),
         b'?' => {
             // An XML declaration `<?xml …?>` at the top of a saved page.
             if !starts_with_ignore_case(bytes, b"<?xml") {
@@ -125,17 +149,23 @@ fn parse_markup(s: &str) -> Option<Markup> {
                 effect: element.effect,
             })
         }
-        b if b.is_ascii_alphabetic() => parse_start_tag(s),
+        b if b.is_ascii_alphabetic() => parse_start_tag(s, at, closers),
         _ => None,
     }
 }
 
 /// `<!-- comment -->` and `<!DOCTYPE …>`. An unclosed comment is text: it must not eat the rest
 /// of the article.
-fn parse_declaration(s: &str) -> Option<Markup> {
+fn parse_declaration(s: &str, at: usize, closers: &mut Closers) -> Option<Markup> {
     let bytes = s.as_bytes();
     if bytes.starts_with(b"<!--") {
-        let end = memmem::find(&bytes[4..], b"-->")?;
+        if known_absent(closers.comment_absent_from, at) {
+            return None;
+        }
+        let Some(end) = memmem::find(&bytes[4..], b"-->") else {
+            closers.comment_absent_from = Some(at);
+            return None;
+        };
         return Some(Markup {
             len: 4 + end + 3,
             effect: Effect::None,
@@ -152,7 +182,7 @@ fn parse_declaration(s: &str) -> Option<Markup> {
     None
 }
 
-fn parse_start_tag(s: &str) -> Option<Markup> {
+fn parse_start_tag(s: &str, at: usize, closers: &mut Closers) -> Option<Markup> {
     let bytes = s.as_bytes();
     let name_len = tag_name_len(&bytes[1..]);
     let name = &bytes[1..1 + name_len];
@@ -162,11 +192,25 @@ fn parse_start_tag(s: &str) -> Option<Markup> {
     if element.raw_text && !self_closing {
         // Drop a script or style with its contents; unclosed, drop only the tag, so a stray
         // `<script>` cannot swallow the article after it.
-        if let Some(close) = find_close_tag(&bytes[end..], name) {
-            return Some(Markup {
-                len: end + close,
-                effect: Effect::None,
-            });
+        let slot = RAW_TEXT_NAMES
+            .iter()
+            .position(|raw| raw.eq_ignore_ascii_case(name));
+        let absent = slot.map(|slot| &mut closers.raw_text_absent_from[slot]);
+        match absent {
+            Some(absent) if known_absent(*absent, at + end) => {}
+            absent => match find_close_tag(&bytes[end..], name) {
+                Some(close) => {
+                    return Some(Markup {
+                        len: end + close,
+                        effect: Effect::None,
+                    });
+                }
+                None => {
+                    if let Some(absent) = absent {
+                        *absent = Some(at + end);
+                    }
+                }
+            },
         }
     }
     Some(Markup {
@@ -382,6 +426,59 @@ mod tests {
     #[test]
     fn an_unclosed_script_does_not_eat_the_article() {
         assert_eq!(clean("a<script>b c d"), "ab c d");
+    }
+
+    /// Runs `clean` on `unit` repeated to about `bytes` bytes; returns the output and the time.
+    fn clean_repeated(unit: &str, bytes: usize) -> (String, std::time::Duration) {
+        let text = unit.repeat(bytes / unit.len());
+        let mut out = String::new();
+        // Thread CPU time, so that a loaded machine does not fail the test.
+        let took = crate::fuzzing::thread_cpu(|| out = clean(&text));
+        (out, took)
+    }
+
+    // Each of these took tens of seconds at 2–4 MB before the lexer remembered missing closers
+    // (issue #12); now they are one pass. The bound is far above the linear time even in a debug
+    // build on a loaded machine, and far below the quadratic one.
+    #[test]
+    fn unclosed_comments_repeated_are_linear() {
+        let (out, took) = clean_repeated("word <!-- x ", 4 << 20);
+        assert!(out.starts_with("word <!-- x word"));
+        assert!(took.as_secs() < 3, "{took:?}");
+    }
+
+    #[test]
+    fn unclosed_raw_text_elements_repeated_are_linear() {
+        for unit in [
+            "a <script> b ",
+            "a <style> b ",
+            "a <template> b ",
+            "a <noscript> b ",
+        ] {
+            let (out, took) = clean_repeated(unit, 2 << 20);
+            assert!(out.starts_with("a  b a  b "), "{unit}");
+            assert!(took.as_secs() < 3, "{unit}: {took:?}");
+        }
+        // A closer that is there is still found after the misses.
+        assert_eq!(clean("<script>x <style>y</style> z"), "x  z");
+        assert_eq!(clean("a<script>b <SCRIPT>c</script>d"), "ad");
+        assert_eq!(clean("<script>a <!-- b <style>c</style>d -->e"), "a e");
+    }
+
+    #[test]
+    fn a_tag_with_300000_attributes_is_linear() {
+        let mut text = String::from("<p ");
+        for i in 0..300_000 {
+            text.push_str(&format!("a{i}=1 "));
+        }
+        text.push_str(">x");
+        let mut out = String::new();
+        let took = crate::fuzzing::thread_cpu(|| out = clean(&text));
+        assert!(out.ends_with(">x"), "too long to be a tag: text");
+        assert!(took.as_secs() < 3, "{took:?}");
+        let (out, took) = clean_repeated("<", 2 << 20);
+        assert_eq!(out.len(), 2 << 20);
+        assert!(took.as_secs() < 3, "{took:?}");
     }
 
     #[test]

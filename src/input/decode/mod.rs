@@ -5,7 +5,10 @@
 //! windows-1252 …) and the odd image, archive or executable saved under a `.html` name.
 //! Everything downstream works on valid UTF-8, and a corpus quietly filled with U+FFFD or mojibake
 //! is worse than a smaller one, so a file this module cannot decode faithfully is rejected with a
-//! reason that names what it looked like and where decoding broke.
+//! reason that names what it looked like and where decoding broke. The one exception is UTF-8
+//! with a handful of bad bytes (a stray byte in a script comment, a cut-off last character): it is
+//! kept with each bad byte replaced by U+FFFD, and every record counts its U+FFFD
+//! (`replaced_bytes`), so none is silent.
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{
@@ -35,6 +38,11 @@ pub struct DecodedText {
 /// Text files essentially never hold a NUL byte this early, while almost every binary format
 /// does; the window is the one `file(1)` and git use for the same guess.
 const BINARY_SNIFF_WINDOW: usize = 8 * 1024;
+
+/// "A handful" of bad bytes in UTF-8 text: up to this many, or up to one byte in
+/// `REPLACED_BYTES_PER`, are replaced (and counted); more make the file a reject.
+const MAX_REPLACED_BYTES: usize = 16;
+const REPLACED_BYTES_PER: usize = 1_000;
 
 /// The HTML standard's prescan window: browsers honour a `<meta charset>` only this early.
 const HTML_PRESCAN_WINDOW: usize = 1024;
@@ -87,7 +95,7 @@ pub fn decode(mut bytes: Vec<u8>, declared: Option<&str>) -> Result<DecodedText,
     let survey = Utf8Survey::of(body);
     // A UTF-8 BOM is an explicit claim; bytes that break it are damaged UTF-8, not a legacy file.
     if had_bom || survey.looks_like_damaged_utf8() {
-        return Err(survey.failure(bom_len));
+        return survey.repair(body, had_bom, bom_len);
     }
 
     let (encoding, provenance) = match declared.and_then(usable_declared_encoding) {
@@ -95,7 +103,7 @@ pub fn decode(mut bytes: Vec<u8>, declared: Option<&str>) -> Result<DecodedText,
         None => (detect_legacy_encoding(body), "detected"),
     };
     if encoding == UTF_8 {
-        return Err(survey.failure(bom_len));
+        return survey.repair(body, had_bom, bom_len);
     }
     let text = decode_without_loss(encoding, body).map_err(|offset| {
         DecodeFailure::Encoding(format!(
@@ -143,8 +151,8 @@ struct Utf8Survey {
     /// Maximal invalid subsequences, counted the way `str::from_utf8` reports them.
     invalid: usize,
     first_invalid_offset: usize,
-    /// The only problem is an incomplete sequence at the very end (a cut-off download).
-    only_truncated_at_end: bool,
+    /// Bytes in those invalid subsequences: what a repair replaces.
+    invalid_bytes: usize,
 }
 
 impl Utf8Survey {
@@ -153,7 +161,7 @@ impl Utf8Survey {
             valid_multibyte: 0,
             invalid: 0,
             first_invalid_offset: 0,
-            only_truncated_at_end: false,
+            invalid_bytes: 0,
         };
         let mut consumed = 0;
         loop {
@@ -171,9 +179,12 @@ impl Utf8Survey {
                     }
                     survey.invalid += 1;
                     match error.error_len() {
-                        Some(invalid_len) => consumed += valid_len + invalid_len,
+                        Some(invalid_len) => {
+                            survey.invalid_bytes += invalid_len;
+                            consumed += valid_len + invalid_len;
+                        }
                         None => {
-                            survey.only_truncated_at_end = survey.invalid == 1;
+                            survey.invalid_bytes += rest.len() - valid_len;
                             return survey;
                         }
                     }
@@ -189,14 +200,38 @@ impl Utf8Survey {
         self.valid_multibyte > 0 && self.valid_multibyte >= self.invalid
     }
 
+    /// UTF-8 with a handful of bad bytes (a stray byte in a script comment, a cut-off last
+    /// character) is what browsers read without a second thought: it is kept, each bad byte
+    /// replaced by U+FFFD, which the record then counts (`replaced_bytes`), so nothing is silent.
+    /// More damage than that is a reject.
+    fn repair(
+        &self,
+        body: &[u8],
+        had_bom: bool,
+        bom_len: usize,
+    ) -> Result<DecodedText, DecodeFailure> {
+        if self.invalid_bytes > MAX_REPLACED_BYTES
+            && self.invalid_bytes.saturating_mul(REPLACED_BYTES_PER) > body.len()
+        {
+            return Err(self.failure(bom_len));
+        }
+        let mut text = String::with_capacity(body.len() + 2 * self.invalid_bytes);
+        for chunk in body.utf8_chunks() {
+            text.push_str(chunk.valid());
+            for _ in chunk.invalid() {
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+        Ok(DecodedText {
+            text,
+            encoding: UTF_8.name(),
+            had_bom,
+        })
+    }
+
     fn failure(&self, bom_len: usize) -> DecodeFailure {
         let offset = bom_len + self.first_invalid_offset;
-        let truncated = if self.only_truncated_at_end {
-            " (truncated at end of file)"
-        } else {
-            ""
-        };
-        DecodeFailure::Encoding(format!("invalid UTF-8 at byte offset {offset}{truncated}"))
+        DecodeFailure::Encoding(format!("invalid UTF-8 at byte offset {offset}"))
     }
 }
 
@@ -211,13 +246,33 @@ fn reject_binary(bytes: &[u8], bom_len: usize) -> Result<(), DecodeFailure> {
     if let Some(kind) = binary_signature(head) {
         return Err(DecodeFailure::Binary(kind.to_owned()));
     }
-    match memchr::memchr(0, head) {
-        Some(offset) => Err(DecodeFailure::Binary(format!(
+    if let Some(offset) = memchr::memchr(0, head) {
+        return Err(DecodeFailure::Binary(format!(
             "NUL byte at offset {}",
             bom_len + offset
-        ))),
-        None => Ok(()),
+        )));
     }
+    let controls = head.iter().filter(|&&b| is_binary_control(b)).count();
+    if controls >= MIN_BINARY_CONTROLS && controls * CONTROL_SHARE > head.len() {
+        return Err(DecodeFailure::Binary(format!(
+            "{controls} control characters in the first {} bytes",
+            head.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Random or compressed bytes without a NUL (issue #12: a megabyte of them became a clean
+/// windows-1252 record) are still one byte in twelve a C0 control; text, in any encoding, has
+/// next to none. Above one in `CONTROL_SHARE` of the sniff window, and at least
+/// `MIN_BINARY_CONTROLS`, the file is binary. The controls text does use are not counted: tab,
+/// line feed, vertical tab (Word's manual line break), form feed, carriage return, and SO, SI and
+/// ESC, which ISO-2022 encodings are made of.
+const CONTROL_SHARE: usize = 20;
+const MIN_BINARY_CONTROLS: usize = 16;
+
+fn is_binary_control(b: u8) -> bool {
+    matches!(b, 0x01..=0x08 | 0x10..=0x1A | 0x1C..=0x1F | 0x7F)
 }
 
 /// Names the format of a file by its magic number. Only signatures no plausible article text

@@ -207,13 +207,19 @@ fn empty_and_bom_only_inputs_are_empty() {
 #[test]
 fn damaged_utf8_names_the_offset() {
     let mut bytes = KOREAN_NEWS.as_bytes().to_vec();
-    // The first byte of a character, so the damage starts exactly there.
-    let damaged_at = KOREAN_NEWS
+    // The first byte of a character, so the damage starts exactly there; more bad bytes than
+    // "a handful", so the file is a reject.
+    let starts: Vec<usize> = KOREAN_NEWS
         .char_indices()
-        .find(|&(index, c)| index >= 40 && c.len_utf8() > 1)
+        .filter(|&(index, c)| index >= 40 && c.len_utf8() > 1)
         .map(|(index, _)| index)
-        .unwrap();
-    bytes[damaged_at] = 0xFF;
+        .step_by(3)
+        .take(MAX_REPLACED_BYTES + 1)
+        .collect();
+    let damaged_at = starts[0];
+    for &at in &starts {
+        bytes[at] = 0xFF;
+    }
     let detail = encoding_failure(decode(bytes.clone(), None));
     assert_eq!(detail, format!("invalid UTF-8 at byte offset {damaged_at}"));
 
@@ -225,21 +231,41 @@ fn damaged_utf8_names_the_offset() {
 #[test]
 fn damaged_utf8_after_a_bom_counts_the_bom_in_the_offset() {
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
-    bytes.extend_from_slice(b"plain ascii then a stray \xE9 byte");
+    bytes.extend_from_slice(b"plain ascii then stray \xE9 bytes");
+    bytes.extend_from_slice(&[0xE9; MAX_REPLACED_BYTES]);
     let detail = encoding_failure(decode(bytes, None));
-    assert_eq!(detail, "invalid UTF-8 at byte offset 28");
+    assert_eq!(detail, "invalid UTF-8 at byte offset 26");
+}
+
+/// Issue #12: pages and texts with 1 to 4 stray bytes were rejected whole, though browsers
+/// read them. They are kept, each bad byte a U+FFFD (which the record counts).
+#[test]
+fn utf8_with_a_handful_of_bad_bytes_is_kept_with_each_replaced() {
+    let mut bytes = KOREAN_NEWS.as_bytes().to_vec();
+    bytes.extend_from_slice(b" <!-- \xFF\xFE stray --> ");
+    bytes.extend_from_slice(&"한".as_bytes()[..2]);
+    let decoded = decode(bytes, Some("utf-8")).unwrap();
+    assert_eq!(decoded.encoding, "UTF-8");
+    assert!(decoded.text.starts_with(KOREAN_NEWS));
+    assert!(
+        decoded
+            .text
+            .ends_with(" <!-- \u{FFFD}\u{FFFD} stray --> \u{FFFD}\u{FFFD}")
+    );
+    // After a BOM too.
+    let mut bytes = b"\xEF\xBB\xBFplain ascii then a stray \xE9 byte".to_vec();
+    bytes.push(b'.');
+    let decoded = decode(bytes, None).unwrap();
+    assert_eq!(decoded.text, "plain ascii then a stray \u{FFFD} byte.");
+    assert!(decoded.had_bom);
 }
 
 #[test]
-fn utf8_truncated_mid_character_is_reported_as_truncation() {
+fn utf8_truncated_mid_character_is_kept_with_the_cut_character_replaced() {
     let mut bytes = KOREAN_NEWS.as_bytes().to_vec();
     bytes.extend_from_slice(&"한".as_bytes()[..2]);
-    let offset = KOREAN_NEWS.len();
-    let detail = encoding_failure(decode(bytes, None));
-    assert_eq!(
-        detail,
-        format!("invalid UTF-8 at byte offset {offset} (truncated at end of file)")
-    );
+    let decoded = decode(bytes, None).unwrap();
+    assert_eq!(decoded.text, format!("{KOREAN_NEWS}\u{FFFD}\u{FFFD}"));
 }
 
 #[test]
@@ -294,7 +320,7 @@ fn ignores_charset_past_1024_bytes_or_in_comments() {
 }
 
 #[test]
-fn never_panics_or_invents_replacement_characters() {
+fn never_panics_or_replaces_more_than_a_handful_of_bytes() {
     // A small deterministic xorshift keeps this fuzz-style check reproducible.
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next_byte = || {
@@ -318,11 +344,18 @@ fn never_panics_or_invents_replacement_characters() {
             });
         }
         let _ = sniff_html_charset(&bytes);
-        let source_had_replacement = std::str::from_utf8(&bytes)
-            .map(|text| text.contains('\u{FFFD}'))
-            .unwrap_or(false);
+        let len = bytes.len();
+        let source_replacements = bytes
+            .utf8_chunks()
+            .map(|c| c.valid().matches('\u{FFFD}').count())
+            .sum::<usize>();
         if let Ok(decoded) = decode(bytes, Some("euc-kr")) {
-            assert!(source_had_replacement || !decoded.text.contains('\u{FFFD}'));
+            let replaced = decoded.text.matches('\u{FFFD}').count() - source_replacements;
+            if replaced > 0 {
+                // Only damaged UTF-8 is repaired, and only a handful of bytes of it.
+                assert_eq!(decoded.encoding, "UTF-8");
+                assert!(replaced <= MAX_REPLACED_BYTES.max(len / REPLACED_BYTES_PER));
+            }
         }
     }
 }
@@ -337,4 +370,27 @@ fn ascii_text_with_one_pound_sign_reads_as_windows_1252() {
     let decoded = decode(bytes, None).unwrap();
     assert_eq!(decoded.encoding, "windows-1252");
     assert!(decoded.text.contains("£15.8m"), "{}", decoded.text);
+}
+
+/// Issue #12: a megabyte of random bytes without a NUL became a clean windows-1252 record.
+#[test]
+fn random_bytes_without_nul_are_binary() {
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let bytes: Vec<u8> = (0..1 << 20)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[3].max(1)
+        })
+        .collect();
+    match decode(bytes, None) {
+        Err(DecodeFailure::Binary(detail)) => {
+            assert!(detail.contains("control characters"), "{detail}")
+        }
+        other => panic!("expected binary, got {other:?}"),
+    }
+    // Text with the controls real dumps hold (Reuters' \x03, Word's \x0b, form feeds) is text.
+    let text = "Reuters\x03 line\x0bbreak \x0c page ".repeat(200);
+    assert!(decode(text.into_bytes(), None).is_ok());
 }

@@ -18,6 +18,7 @@ use scraper::{ElementRef, Html, Node, Selector};
 use crate::article::{Article, InputFormat};
 
 mod content;
+mod prescan;
 mod title;
 use content::*;
 
@@ -109,8 +110,9 @@ static DATE_META: LazyLock<Vec<Selector>> = LazyLock::new(|| {
 });
 
 /// Real pages nest a few dozen elements deep, a few hundred at worst. html5ever's tree building
-/// is quadratic in depth (100,000 levels take seconds), so a page nested deeper than this is
-/// not parsed as a tree but has its tags stripped like a text file's: linear, and still text.
+/// is quadratic in depth (100,000 levels take seconds), so a page nested deeper than this, or
+/// one whose tree would cost more than a budget per byte (see `prescan`), is not parsed as a
+/// tree but has its tags stripped like a text file's: linear, and still text.
 const MAX_NESTING: usize = 5_000;
 
 /// Shorter than this, the extracted text is more likely a cookie notice than the article, and
@@ -123,7 +125,7 @@ const MIN_ARTICLE_SHARE_TENTHS: usize = 4;
 
 /// Parses a whole page and extracts title, date, article text and figure captions.
 pub fn extract(html: &str) -> HtmlDocument {
-    if nesting_exceeds(html, MAX_NESTING) {
+    if prescan::tree_is_too_costly(html, MAX_NESTING) {
         let markup = super::markup::MarkupStage {
             strip_tags: true,
             decode_entities: true,
@@ -252,59 +254,6 @@ pub fn extract(html: &str) -> HtmlDocument {
         site_name: meta_content(&SITE_NAME),
         url,
     }
-}
-
-/// Whether elements nest deeper than `limit`, estimated in one pass over the tags. Void
-/// elements and those HTML closes implicitly (`<p>`, `<li>`, table cells …) are not counted, so
-/// sloppy but ordinary markup never looks deep.
-fn nesting_exceeds(html: &str, limit: usize) -> bool {
-    let bytes = html.as_bytes();
-    let mut depth = 0usize;
-    for at in memchr::memchr_iter(b'<', bytes) {
-        match bytes.get(at + 1) {
-            Some(b'/') => depth = depth.saturating_sub(1),
-            Some(b) if b.is_ascii_alphabetic() => {
-                let name_len = bytes[at + 1..]
-                    .iter()
-                    .take(12)
-                    .take_while(|b| b.is_ascii_alphanumeric())
-                    .count();
-                let name = bytes[at + 1..at + 1 + name_len].to_ascii_lowercase();
-                let counted = !matches!(
-                    name.as_slice(),
-                    b"area"
-                        | b"base"
-                        | b"br"
-                        | b"col"
-                        | b"embed"
-                        | b"hr"
-                        | b"img"
-                        | b"input"
-                        | b"link"
-                        | b"meta"
-                        | b"source"
-                        | b"track"
-                        | b"wbr"
-                        | b"p"
-                        | b"li"
-                        | b"dt"
-                        | b"dd"
-                        | b"option"
-                        | b"tr"
-                        | b"td"
-                        | b"th"
-                );
-                if counted {
-                    depth += 1;
-                    if depth > limit {
-                        return true;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    false
 }
 
 fn element_text(element: ElementRef<'_>) -> String {

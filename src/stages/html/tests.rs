@@ -219,8 +219,8 @@ fn unclosed_paragraphs_do_not_count_as_nesting() {
         "<html><body>{}</body></html>",
         "<p>para ".repeat(2 * MAX_NESTING)
     );
-    assert!(!nesting_exceeds(&html, MAX_NESTING));
-    assert!(nesting_exceeds(
+    assert!(!prescan::tree_is_too_costly(&html, MAX_NESTING));
+    assert!(prescan::tree_is_too_costly(
         &"<div>".repeat(MAX_NESTING + 1),
         MAX_NESTING
     ));
@@ -318,4 +318,36 @@ fn a_caption_sentence_and_its_credit_are_both_captions() {
             "Tony Fernandes, chief executive."
         ]
     );
+}
+
+/// Pages built to make html5ever or the extraction super-linear (issue #12) are stripped in
+/// linear time instead; the bound is far above linear even in a debug build.
+#[test]
+fn pages_built_to_be_quadratic_are_extracted_in_linear_time() {
+    let mut attributes = String::from("<!doctype html><html><body><p ");
+    for i in 0..300_000 {
+        attributes.push_str(&format!("a{i}=1 "));
+    }
+    attributes.push_str(">kept</p></body></html>");
+    let shapes = [
+        attributes,
+        format!(
+            "<!doctype html><html><body>{}",
+            "a <script> b ".repeat(200_000)
+        ),
+        format!(
+            "<!doctype html><html><body>{}",
+            "word <!-- x ".repeat(200_000)
+        ),
+        format!(
+            "<!doctype html><html><body>{}x",
+            "<b>".repeat(4_000) + &"</i>".repeat(500_000)
+        ),
+        format!("<!doctype html>{}", "<".repeat(1 << 20)),
+    ];
+    for html in shapes {
+        // Thread CPU time, so that a loaded machine does not fail the test.
+        let took = crate::fuzzing::thread_cpu(|| assert!(!extract(&html).text.is_empty()));
+        assert!(took.as_secs() < 5, "{took:?}");
+    }
 }
