@@ -337,7 +337,7 @@ pub fn assert_linear(input: &[u8], run: impl Fn(&[u8])) {
     check_linear(input, run);
 }
 
-fn check_linear(input: &[u8], run: impl Fn(&[u8])) {
+pub(crate) fn check_linear(input: &[u8], run: impl Fn(&[u8])) {
     let amplify = |size: usize| -> Vec<u8> { input.iter().copied().cycle().take(size).collect() };
     let (small, large) = (amplify(SMALL), amplify(LARGE));
     run(&small); // warm caches and lazy statics

@@ -6,6 +6,12 @@
 //! is decompressed before decoding, through a ceiling (`input.max_decompressed_bytes`): a small
 //! file that would expand to gigabytes (a decompression bomb) is rejected with a reason instead of
 //! filling memory. Data that does not decompress is rejected as `corrupt`.
+//!
+//! The decoders' own memory is bounded too: a header may declare the window (zstd) or dictionary
+//! (xz) the decoder must hold, up to gigabytes in a few bytes. Both are capped at
+//! `DECODER_MEMORY_BYTES`, past what any preset writes, and a header asking for more is
+//! `corrupt` before anything is allocated. gzip (32 KiB) and bzip2 (under 4 MB) are bounded by
+//! their formats.
 
 use std::io::{BufRead, Read};
 
@@ -54,6 +60,15 @@ pub enum DecompressFailure {
     Corrupt(String),
 }
 
+/// The most memory a zstd or xz decoder may hold for its window or dictionary: 128 MiB, zstd's
+/// own default limit (only `zstd --long=28` and above write frames past it, which the zstd tool
+/// itself decodes only when told `--memory`); `xz -9` needs 65 MiB.
+pub const DECODER_MEMORY_BYTES: u64 = 1 << 27;
+
+/// What a decoder says of a header declaring more than `DECODER_MEMORY_BYTES`.
+const OVER_MEMORY_BOUND: &str =
+    "its header declares a dictionary needing more than 128 MiB to decode";
+
 /// A reader of the decompressed contents of `compressed`. Several members or streams in one
 /// file are one stream, as `cat a.gz b.gz` (or a WARC file of one gzip member per record) means.
 pub fn reader<'r, R: BufRead + Send + 'r>(
@@ -62,10 +77,43 @@ pub fn reader<'r, R: BufRead + Send + 'r>(
 ) -> std::io::Result<Box<dyn Read + Send + 'r>> {
     Ok(match format {
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(compressed)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(compressed)?),
+        Compression::Zstd => {
+            let mut decoder = zstd::stream::read::Decoder::with_buffer(compressed)?;
+            decoder.window_log_max(DECODER_MEMORY_BYTES.ilog2())?;
+            Box::new(decoder)
+        }
         Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(compressed)),
-        Compression::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(compressed)),
+        // The xz format only (not the auto decoder's legacy `.lzma`, which `detect` never
+        // names), under a memory limit: liblzma refuses a block whose dictionary is past it.
+        Compression::Xz => {
+            let stream = liblzma::stream::Stream::new_stream_decoder(
+                DECODER_MEMORY_BYTES,
+                liblzma::stream::CONCATENATED,
+            )?;
+            Box::new(BoundedXz(liblzma::bufread::XzDecoder::new_stream(
+                compressed, stream,
+            )))
+        }
     })
+}
+
+/// An xz decoder whose memory-limit error says what it means.
+struct BoundedXz<R>(liblzma::bufread::XzDecoder<R>);
+
+impl<R: BufRead> Read for BoundedXz<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf).map_err(|error| {
+            let over_limit = error
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<liblzma::stream::Error>())
+                == Some(&liblzma::stream::Error::MemLimit);
+            if over_limit {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, OVER_MEMORY_BOUND)
+            } else {
+                error
+            }
+        })
+    }
 }
 
 /// Decompresses `bytes`, stopping one byte past `limit`.
@@ -191,5 +239,69 @@ mod tests {
             Err(DecompressFailure::Corrupt(_))
         ));
         assert!(detect(b"plain text").is_none());
+    }
+
+    /// An xz stream of `text` whose block header declares a dictionary of 4 GiB (the header's
+    /// CRC32 recomputed, so only the memory limit can refuse it).
+    fn xz_declaring_a_4_gib_dictionary(text: &[u8]) -> Vec<u8> {
+        let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
+        xz.write_all(text).unwrap();
+        let mut xz = xz.finish().unwrap();
+        let block = 12; // after the stream header
+        let header_len = (usize::from(xz[block]) + 1) * 4;
+        // No sizes in the header (flags 0), one filter: LZMA2 (0x21), one property byte.
+        assert_eq!(xz[block + 1..block + 4], [0x00, 0x21, 0x01]);
+        xz[block + 4] = 40; // the dictionary-size code for 4 GiB
+        let mut crc = flate2::Crc::new();
+        crc.update(&xz[block..block + header_len - 4]);
+        xz[block + header_len - 4..block + header_len].copy_from_slice(&crc.sum().to_le_bytes());
+        xz
+    }
+
+    #[test]
+    fn an_xz_dictionary_past_the_decoder_memory_bound_is_corrupt_before_it_is_allocated() {
+        let text = b"Daejeon, Wednesday. Yonhap\n".repeat(50);
+        let bomb = xz_declaring_a_4_gib_dictionary(&text);
+        match decompress(&bomb, Compression::Xz, 1 << 20) {
+            Err(DecompressFailure::Corrupt(detail)) => assert_eq!(detail, OVER_MEMORY_BOUND),
+            other => panic!("expected corrupt, got {other:?}"),
+        }
+        // Streamed, the same reader says the same.
+        let mut out = Vec::new();
+        let error = reader(&bomb[..], Compression::Xz)
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap_err();
+        assert_eq!(error.to_string(), OVER_MEMORY_BOUND);
+    }
+
+    #[test]
+    fn a_legacy_lzma_header_declaring_a_4_gib_dictionary_is_corrupt_not_allocated() {
+        // The fuzzer's find (fuzz/corpus/decompress/oom-1ce2d9b5…, its first byte picking xz):
+        // a `.lzma` header, properties 0x87 and a dictionary of 4 GiB, that the auto decoder
+        // took and allocated for.
+        let find = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fuzz/corpus/decompress/oom-1ce2d9b5c9bc7f89bcecff51e4782970cd246287"
+        ))
+        .unwrap();
+        assert_eq!(find[1..6], [0x87, 0xff, 0xff, 0xff, 0xff]);
+        assert!(matches!(
+            decompress(&find[1..], Compression::Xz, 1 << 20),
+            Err(DecompressFailure::Corrupt(_))
+        ));
+    }
+
+    #[test]
+    fn a_zstd_window_past_the_decoder_memory_bound_is_corrupt() {
+        let text = b"Gwangju, Thursday. Yonhap\n".repeat(50);
+        let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        encoder.window_log(28).unwrap();
+        encoder.write_all(&text).unwrap();
+        let frame = encoder.finish().unwrap();
+        assert!(matches!(
+            decompress(&frame, Compression::Zstd, 1 << 20),
+            Err(DecompressFailure::Corrupt(_))
+        ));
     }
 }

@@ -41,6 +41,13 @@ pub enum HeaderPreset {
 /// A first line longer than this is a paragraph, not a title (`auto` only).
 const MAX_AUTO_TITLE_CHARS: usize = 200;
 
+/// A first line longer than this is never a header, whatever the preset: real headers are a
+/// few hundred bytes. The bound keeps the stage's cost independent of the text's length: an
+/// unbounded line of 256 KiB that happens to end like a header cost a regex capture and a title
+/// cleaning of all of it, where 16 KiB of the same bytes cost nothing (fuzz find
+/// `crash-1ba267fa…`, issue #12).
+pub const MAX_HEADER_LINE_BYTES: usize = 4 << 10;
+
 /// Configuration of the header stage (`[header]`).
 #[derive(Debug, Clone)]
 pub struct HeaderStage {
@@ -109,7 +116,7 @@ impl HeaderStage {
     fn apply_title_line(&self, article: &mut Article, judge: bool) {
         let text = &article.text;
         let start = text.len() - text.trim_start_matches(['\n', '\r']).len();
-        let Some(end) = text[start..].find('\n').map(|i| start + i) else {
+        let Some(end) = first_line_end(text, start).filter(|&end| end < text.len()) else {
             return;
         };
         let line = &text[start..end];
@@ -132,7 +139,9 @@ impl HeaderStage {
     fn apply_pattern(&self, article: &mut Article) -> bool {
         let text = &article.text;
         let start = text.len() - text.trim_start().len();
-        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let Some(end) = first_line_end(text, start) else {
+            return false;
+        };
         let line = &text[start..end];
         let fast = match self.default_pattern {
             true => match_default(line),
@@ -157,6 +166,16 @@ impl HeaderStage {
         }
         article.text.drain(..end);
         true
+    }
+}
+
+/// Where the line starting at `start` ends (its `\n`, or the end of the text), looking no
+/// further than [`MAX_HEADER_LINE_BYTES`]; `None` for a longer line.
+fn first_line_end(text: &str, start: usize) -> Option<usize> {
+    let window = &text.as_bytes()[start..text.len().min(start + MAX_HEADER_LINE_BYTES + 1)];
+    match memchr::memchr(b'\n', window) {
+        Some(at) => Some(start + at),
+        None => (text.len() - start <= MAX_HEADER_LINE_BYTES).then_some(text.len()),
     }
 }
 
@@ -486,5 +505,45 @@ mod tests {
     fn patterns_must_name_a_group() {
         assert!(HeaderStage::new(HeaderPreset::Pattern, "^(.*)$", markup()).is_err());
         assert!(HeaderStage::new(HeaderPreset::Pattern, "(", markup()).is_err());
+    }
+
+    #[test]
+    fn a_first_line_past_the_header_bound_is_text_in_every_preset() {
+        let title = "x".repeat(MAX_HEADER_LINE_BYTES + 1);
+        let long_seed = format!("'{title}'  DATE: 2024-10-05\n\nBody.");
+        let long_title = format!("{title}\n\nBody.");
+        for (preset_, text) in [
+            (HeaderPreset::Seed, &long_seed),
+            (HeaderPreset::Auto, &long_seed),
+            (HeaderPreset::TitleLine, &long_title),
+        ] {
+            assert_eq!(
+                title_and_text(&preset(preset_), text),
+                (None, text.clone()),
+                "{preset_:?}"
+            );
+        }
+        // Just under the bound, the header is read.
+        let short = format!(
+            "'{}'  DATE: 2024-10-05",
+            "x".repeat(MAX_HEADER_LINE_BYTES - 30)
+        );
+        assert!(title_and_text(&stage(), &short).0.is_some());
+    }
+
+    #[test]
+    fn a_header_line_without_end_costs_linear_time() {
+        // The fuzzer's find: a seed header repeated, cut where it happens to end like one, so
+        // that the whole amplified text was one header line to capture and clean.
+        let find = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fuzz/corpus/header/crash-1ba267faa7129e4385845ef350c532345042d7fe"
+        ))
+        .unwrap();
+        let stage = stage();
+        crate::fuzzing::check_linear(&find, |input| {
+            let text = String::from_utf8_lossy(input).into_owned();
+            stage.apply(&mut Article::new(InputFormat::Text, text));
+        });
     }
 }

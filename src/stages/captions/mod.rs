@@ -179,6 +179,35 @@ impl CaptionStage {
 
     /// The set of lines that are captions.
     fn find_captions<'t>(&self, blocks: &Blocks<'t>, known: &[String]) -> LineSet<'t> {
+        // Strong evidence: a credit or a figcaption. A repeated line is judged once.
+        let mut strong = LineSet::default();
+        for &line in &blocks.lines {
+            if !strong.contains(line)
+                && (known.iter().any(|k| k == line) || self.credits.is_credited(line))
+            {
+                strong.insert(line);
+            }
+        }
+        // A gallery prints each caption twice: whole, and collapsed to its start and "... more".
+        // The copy has the evidence of the caption it copies.
+        for &line in &blocks.lines {
+            if collapsed_caption_start(line)
+                .is_some_and(|start| strong.lines.iter().any(|c| c.starts_with(start)))
+            {
+                strong.insert(line);
+            }
+        }
+        // Weak evidence is judged on the text as it reads with the strong captions collapsed, as
+        // collapsing leaves it: judged on the repeats, a second pass would see other blocks,
+        // another half-of-the-body decision, and collapse what the first kept (fuzz find
+        // `crash-79df9598…`, issue #12).
+        let collapsed_strong;
+        let blocks = if strong.is_empty() {
+            blocks
+        } else {
+            collapsed_strong = blocks.without_repeats_of(&strong);
+            &collapsed_strong
+        };
         // Only a line in a block of several lines can be a repeated caption, so only those lines
         // are counted — across the whole article. Most articles have few such blocks, and a line
         // whose length matches no candidate is not even hashed.
@@ -201,15 +230,6 @@ impl CaptionStage {
         }
         let recurs = |line: &str| occurrences.get(line).is_some_and(|&n| n > 1);
 
-        // Strong evidence: a credit or a figcaption. A repeated line is judged once.
-        let mut strong = LineSet::default();
-        for &line in &blocks.lines {
-            if !strong.contains(line)
-                && (known.iter().any(|k| k == line) || self.credits.is_credited(line))
-            {
-                strong.insert(line);
-            }
-        }
         // Weak evidence: the lines of a caption block that holds a recurring line — the lead
         // caption repeated, and the next photo's own caption beside it.
         let mut weak = LineSet::default();
@@ -224,15 +244,13 @@ impl CaptionStage {
                 }
             }
         }
-        // A gallery prints each caption twice: whole, and collapsed to its start and "... more".
-        // The copy has the evidence of the caption it copies.
+        // The collapsed copy of a weak caption.
         for &line in &blocks.lines {
-            if let Some(start) = collapsed_caption_start(line) {
-                if strong.lines.iter().any(|c| c.starts_with(start)) {
-                    strong.insert(line);
-                } else if weak.lines.iter().any(|c| c.starts_with(start)) {
-                    weak.insert(line);
-                }
+            if !strong.contains(line)
+                && collapsed_caption_start(line)
+                    .is_some_and(|start| weak.lines.iter().any(|c| c.starts_with(start)))
+            {
+                weak.insert(line);
             }
         }
         if !weak.is_empty() && !self.leaves_the_body(blocks, &strong, &weak) {
@@ -398,6 +416,27 @@ impl<'t> Blocks<'t> {
         blocks
     }
 
+    /// The same blocks without the repeats of `lines` (each kept where it first stands), and
+    /// without the blocks left empty.
+    fn without_repeats_of(&self, lines: &LineSet<'t>) -> Blocks<'t> {
+        let mut kept = Blocks {
+            lines: Vec::with_capacity(self.lines.len()),
+            starts: vec![0],
+        };
+        let mut seen: FxHashSet<&str> = FxHashSet::default();
+        for block in self.iter() {
+            for &line in block {
+                if !lines.contains(line) || seen.insert(line) {
+                    kept.lines.push(line);
+                }
+            }
+            if kept.starts.last() != Some(&kept.lines.len()) {
+                kept.starts.push(kept.lines.len());
+            }
+        }
+        kept
+    }
+
     fn iter(&self) -> impl Iterator<Item = &[&'t str]> {
         self.starts.windows(2).map(|w| &self.lines[w[0]..w[1]])
     }
@@ -554,5 +593,39 @@ mod tests {
             "Body text of the story, long enough.\n\nMore body text."
         );
         assert_eq!(article.captions.len(), 2);
+    }
+
+    #[test]
+    fn collapsing_twice_is_collapsing_once_when_collapsed_repeats_change_the_weak_evidence() {
+        // The fuzzer's find: weak evidence judged on the strong captions' repeats took over half
+        // of the body and was dropped; once they were collapsed, a smaller weak set passed, and
+        // the second pass collapsed a repeated header line the first had kept.
+        let find = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fuzz/corpus/captions/crash-79df9598afbc2cbf1b04ec62669236a21e0cf23b"
+        ))
+        .unwrap();
+        let text = crate::stages::whitespace::normalize(&String::from_utf8_lossy(&find));
+        let once = run(CaptionMode::Collapse, &text);
+        let twice = run(CaptionMode::Collapse, &once.text);
+        // The text; not the list: a weak caption found by its repeats has none left to find
+        // it by in the second pass.
+        assert_eq!(twice.text, once.text);
+    }
+
+    #[test]
+    fn weak_evidence_is_judged_as_the_text_reads_with_strong_captions_collapsed() {
+        // An uncredited line whose only repeated neighbour is a credited caption's copy: once
+        // the copy is collapsed it stands alone, so it is no caption in either pass.
+        let own = "Visitors walk past lanterns along the stream in the old town";
+        let text = format!("{LEAD}\n\nBody text of the story.\n\n{LEAD}\n{own}\n\nMore body.");
+        let once = run(CaptionMode::Collapse, &text);
+        assert_eq!(once.captions, [LEAD]);
+        assert_eq!(
+            once.text,
+            format!("{LEAD}\n\nBody text of the story.\n\n{own}\n\nMore body.")
+        );
+        let twice = run(CaptionMode::Collapse, &once.text);
+        assert_eq!((twice.text, twice.captions), (once.text, once.captions));
     }
 }
