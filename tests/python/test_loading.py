@@ -186,6 +186,7 @@ class Loading(unittest.TestCase):
             utc = datasets.Value("timestamp[s, tz=UTC]")
             self.assertEqual(clean.features["date"], utc)
             self.assertEqual(clean.features["crawl_date"], utc)
+            self.assertEqual(clean.features["replaced_bytes"], datasets.Value("int64"))
             dates = {d.isoformat() for d in clean["date"] if d is not None}
             # Offsets become their exact instants; a date without one is read as UTC.
             self.assertIn("2024-11-01T10:20:00+00:00", dates)  # 19:20+09:00
@@ -223,7 +224,10 @@ class Loading(unittest.TestCase):
 
     def test_duckdb_with_the_cards_query(self):
         tz = "TIMESTAMP WITH TIME ZONE"
-        types = {"clean": ["VARCHAR"] * 3 + [tz, "VARCHAR", "VARCHAR[]"] + ["VARCHAR"] * 7 + [tz],
+        # id, source, title, date, text, captions, sha256, format, encoding, replaced_bytes,
+        # url, author, language, site_name, crawl_date
+        types = {"clean": ["VARCHAR"] * 3 + [tz, "VARCHAR", "VARCHAR[]"] + ["VARCHAR"] * 3
+                 + ["BIGINT"] + ["VARCHAR"] * 4 + [tz],
                  "duplicates": ["VARCHAR"] * 4 + ["DOUBLE"],
                  "rejects": ["VARCHAR"] * 3}
         for name, (out, report) in self.outputs.items():
