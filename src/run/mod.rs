@@ -343,7 +343,7 @@ pub(crate) fn provenance(plan: &Plan) -> crate::output::card::Provenance {
             .input
             .roots
             .iter()
-            .map(|root| root.path.display().to_string())
+            .map(|root| absolute(&root.path).display().to_string())
             .collect(),
     }
 }
