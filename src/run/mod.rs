@@ -366,6 +366,9 @@ fn config_sha256(plan: &Plan) -> String {
     use sha2::Digest;
     let mut settings = config_without_places(plan);
     settings.run = Default::default();
+    // The roots are named beside the hash, as absolute paths; how a command line spelled them
+    // (a Slurm run passes them absolute) changes no record.
+    settings.input.roots.clear();
     // How often the state checkpoints or keeps backups changes no record.
     settings.state = Default::default();
     crate::dedup::hex(&sha2::Sha256::digest(
