@@ -6,8 +6,10 @@ use super::*;
 /// The largest `<article>`, else `<main>`, else `<body>`, else the whole document: the fallback
 /// when no paragraph scores.
 pub(super) fn content_root(page: &Html) -> ElementRef<'_> {
+    // By its gathered text, not by reading it: nested `<article>`s would read it once a level.
+    let stats = gather_stats(page);
     page.select(&ARTICLE)
-        .max_by_key(|a| a.text().map(str::len).sum::<usize>())
+        .max_by_key(|a| stats.get(&a.id()).map_or(0, |s| s.chars))
         .or_else(|| page.select(&MAIN).next())
         .or_else(|| page.select(&BODY).next())
         .unwrap_or_else(|| page.root_element())
@@ -73,12 +75,66 @@ pub(super) fn is_unlikely(element: ElementRef<'_>, stats: &HashMap<NodeId, TextS
     }
     WEAK_UNLIKELY.is_match(&words) && {
         let chars = |e: ElementRef<'_>| stats.get(&e.id()).map_or(0, |s| s.chars);
+        // The page's text is its root element's: looked up from the tree's root, not by
+        // walking up, so that judging every element of a deep page stays linear.
         let page = element
-            .ancestors()
+            .tree()
+            .root()
+            .children()
             .filter_map(ElementRef::wrap)
-            .last()
-            .map_or(0, chars);
+            .map(chars)
+            .sum::<usize>();
         chars(element) * 2 < page
+    }
+}
+
+/// Whether elements sit inside furniture: below a furniture-classed container
+/// ([`is_unlikely`], when `classed`) or chrome ([`Role::Skip`]). Asked for every paragraph, so
+/// each element is judged once and the answer kept for its descendants: walking up the
+/// ancestors of every paragraph costs the page's depth per paragraph, quadratic on a page
+/// nested as deep as it is long (misnested tags repeated, a fuzz find).
+pub(super) struct Furniture<'s> {
+    stats: &'s HashMap<NodeId, TextStats>,
+    classed: bool,
+    known: HashMap<NodeId, bool>,
+}
+
+impl<'s> Furniture<'s> {
+    pub(super) fn new(stats: &'s HashMap<NodeId, TextStats>, classed: bool) -> Self {
+        Furniture {
+            stats,
+            classed,
+            known: HashMap::new(),
+        }
+    }
+
+    /// Whether an ancestor of `element` (not `element` itself) is furniture.
+    pub(super) fn is_below(&mut self, element: ElementRef<'_>) -> bool {
+        element
+            .parent()
+            .and_then(ElementRef::wrap)
+            .is_some_and(|parent| self.is_at_or_below(parent))
+    }
+
+    fn is_at_or_below(&mut self, element: ElementRef<'_>) -> bool {
+        let mut unjudged = Vec::new();
+        let mut inside = false;
+        let mut current = Some(element);
+        while let Some(e) = current {
+            if let Some(&known) = self.known.get(&e.id()) {
+                inside = known;
+                break;
+            }
+            unjudged.push(e);
+            current = e.parent().and_then(ElementRef::wrap);
+        }
+        for e in unjudged.into_iter().rev() {
+            inside = inside
+                || role(e.value().name()) == Role::Skip
+                || (self.classed && is_unlikely(e, self.stats));
+            self.known.insert(e.id(), inside);
+        }
+        inside
     }
 }
 
@@ -96,6 +152,8 @@ pub(super) fn own_text_chars(element: ElementRef<'_>) -> usize {
 pub(super) struct TextStats {
     pub(super) chars: usize,
     link_chars: usize,
+    /// Commas (and their CJK forms) in the text: Readability's sign of prose.
+    commas: usize,
 }
 
 impl TextStats {
@@ -132,6 +190,7 @@ pub(super) fn gather_stats(page: &Html) -> HashMap<NodeId, TextStats> {
                         if let Some(frame) = stack.last_mut() {
                             let chars = text.trim().chars().count();
                             frame.1.chars += chars;
+                            frame.1.commas += text.matches([',', '\u{3001}', '\u{ff0c}']).count();
                             if frame.2 {
                                 frame.1.link_chars += chars;
                             }
@@ -153,6 +212,7 @@ pub(super) fn gather_stats(page: &Html) -> HashMap<NodeId, TextStats> {
                     if let Some(parent) = stack.last_mut() {
                         parent.1.chars += own.chars;
                         parent.1.link_chars += own.link_chars;
+                        parent.1.commas += own.commas;
                     }
                 }
             }
@@ -200,14 +260,12 @@ impl Scoring {
 /// small share of it probably missed the article.
 pub(super) fn page_paragraph_chars(page: &Html, stats: &HashMap<NodeId, TextStats>) -> usize {
     static TEXT_BLOCKS: LazyLock<Selector> = LazyLock::new(|| selector("p, pre, div"));
+    // Chrome has no stats, so counting it as furniture too changes nothing here.
+    let mut furniture = Furniture::new(stats, true);
     page.select(&TEXT_BLOCKS)
         .filter_map(|block| {
             let chars = paragraph_chars(block, stats)?;
-            let in_furniture = block
-                .ancestors()
-                .filter_map(ElementRef::wrap)
-                .any(|a| is_unlikely(a, stats));
-            (!in_furniture).then_some(chars)
+            (!furniture.is_below(block)).then_some(chars)
         })
         .sum()
 }
@@ -242,32 +300,25 @@ pub(super) fn content_roots<'p>(
     }
     let mut order: Vec<NodeId> = Vec::new();
     let mut scores: HashMap<NodeId, f64> = HashMap::new();
-    // Paragraph text below each element, to widen the chosen container to a split body.
-    let mut inner_paragraph_chars: HashMap<NodeId, usize> = HashMap::new();
+    let mut furniture = Furniture::new(stats, strip_unlikely);
+    // Paragraph text each paragraph adds, summed below an element on demand (for the few
+    // elements the widening asks about), to widen the chosen container to a split body.
+    let mut own_paragraph_chars: HashMap<NodeId, usize> = HashMap::new();
     for paragraph in page.select(&PARAGRAPHS) {
         let chars = if paragraph.value().name() == "div" {
             own_text_chars(paragraph)
         } else {
             stats.get(&paragraph.id()).map_or(0, |s| s.chars)
         };
-        if chars < 25
-            || paragraph.ancestors().filter_map(ElementRef::wrap).any(|a| {
-                (strip_unlikely && is_unlikely(a, stats)) || role(a.value().name()) == Role::Skip
-            })
-        {
+        if chars < 25 || furniture.is_below(paragraph) {
             continue;
         }
-        let commas = paragraph
-            .text()
-            .map(|t| t.matches([',', '\u{3001}', '\u{ff0c}']).count())
-            .sum::<usize>();
+        let commas = stats.get(&paragraph.id()).map_or(0, |s| s.commas);
         let score = 1.0 + commas as f64 + (chars as f64 / 100.0).min(3.0);
         if let Some(counted) = paragraph_chars(paragraph, stats).filter(|_| {
             paragraph.value().name() != "td" && paragraph.value().name() != "blockquote"
         }) {
-            for ancestor in paragraph.ancestors() {
-                *inner_paragraph_chars.entry(ancestor.id()).or_default() += counted;
-            }
+            own_paragraph_chars.insert(paragraph.id(), counted);
         }
         for (level, ancestor) in paragraph
             .ancestors()
@@ -307,30 +358,29 @@ pub(super) fn content_roots<'p>(
     // A body split into sibling or cousin containers (chunks with ads between them, each in
     // its own wrappers): the nearest ancestors holding substantially more paragraph text are
     // the article, as long as each level up is still mostly paragraph text and not links.
-    let inner = |id: NodeId| inner_paragraph_chars.get(&id).copied().unwrap_or(0);
-    let mut climber = top;
-    for _ in 0..MAX_WIDENING {
-        let Some(parent) = climber.parent().and_then(ElementRef::wrap) else {
-            break;
-        };
-        if matches!(parent.value().name(), "html" | "body") {
+    let mut chain = vec![top];
+    while let Some(parent) = chain[chain.len() - 1].parent().and_then(ElementRef::wrap) {
+        if chain.len() > MAX_WIDENING || matches!(parent.value().name(), "html" | "body") {
             break;
         }
+        chain.push(parent);
+    }
+    let inner = paragraph_chars_below(&chain, &own_paragraph_chars);
+    let mut mine = inner[0];
+    for (parent, &theirs) in chain.iter().zip(&inner).skip(1) {
         let parent_stats = stats.get(&parent.id()).copied().unwrap_or_default();
-        let theirs = inner(parent.id());
         // The walk below a wider root drops furniture-classed containers: climbing past one
         // would lose the article.
         if theirs * 2 < parent_stats.chars
             || parent_stats.link_density() >= 0.3
-            || is_unlikely(parent, stats)
+            || is_unlikely(*parent, stats)
         {
             break;
         }
-        let mine = inner(top.id());
         if theirs >= mine + mine / 4 + 100 {
-            top = parent;
+            top = *parent;
+            mine = theirs;
         }
-        climber = parent;
     }
     let top_id = top.id();
     let top_score = final_score(&top_id).max(top_score);
@@ -353,6 +403,38 @@ pub(super) fn content_roots<'p>(
             sibling.value().name() == "p" && s.chars > 80 && s.link_density() < 0.25
         })
         .collect()
+}
+
+/// The paragraph characters strictly below each element of `chain` (an element, then its
+/// ancestors), in one walk of the outermost's subtree rather than a walk up from every
+/// paragraph, which costs the page's depth per paragraph.
+fn paragraph_chars_below(chain: &[ElementRef<'_>], own: &HashMap<NodeId, usize>) -> Vec<usize> {
+    let mut below = vec![0; chain.len()];
+    let Some(outermost) = chain.last() else {
+        return below;
+    };
+    // The outermost `open` elements of the chain are open at this point of the walk.
+    let mut open = 0;
+    for edge in outermost.traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if let Some(&chars) = own.get(&node.id()) {
+                    for sum in &mut below[chain.len() - open..] {
+                        *sum += chars;
+                    }
+                }
+                if open < chain.len() && node.id() == chain[chain.len() - 1 - open].id() {
+                    open += 1;
+                }
+            }
+            Edge::Close(node) => {
+                if open > 0 && node.id() == chain[chain.len() - open].id() {
+                    open -= 1;
+                }
+            }
+        }
+    }
+    below
 }
 
 /// How many levels the chosen container may widen to take in a split body.
