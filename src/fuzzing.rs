@@ -97,15 +97,23 @@ pub fn decode_bytes(data: &[u8]) {
         Some("shift_jis"),
     ][usize::from(pick) % 5];
     if let Ok(decoded) = decode::decode(bytes.to_vec(), declared) {
-        let replacements = decoded.text.matches('\u{FFFD}').count();
-        let already = bytes
-            .utf8_chunks()
-            .map(|c| c.valid().matches('\u{FFFD}').count())
-            .sum::<usize>();
-        // Repair replaces a handful of bytes, each by one U+FFFD, and only for UTF-8.
-        if replacements > already {
-            assert_eq!(decoded.encoding, "UTF-8");
-            assert!(replacements - already <= 16.max(bytes.len() / 1000));
+        if decoded.encoding == "UTF-8" {
+            // Repair replaces a handful of bytes, each by one U+FFFD.
+            let replacements = decoded.text.matches('\u{FFFD}').count();
+            let already = bytes
+                .utf8_chunks()
+                .map(|c| c.valid().matches('\u{FFFD}').count())
+                .sum::<usize>();
+            assert!(replacements.saturating_sub(already) <= 16.max(bytes.len() / 1000));
+        } else {
+            // Only UTF-8 is ever repaired: any other encoding was decoded without loss. (Its
+            // text may hold U+FFFD the source encodes, as UTF-16 or GB18030 can: a fuzz find.)
+            let encoding = encoding_rs::Encoding::for_label(decoded.encoding.as_bytes())
+                .unwrap_or_else(|| panic!("{} is not an encoding label", decoded.encoding));
+            let bom = encoding_rs::Encoding::for_bom(bytes).map_or(0, |(_, len)| len);
+            let body = &bytes[if decoded.had_bom { bom } else { 0 }..];
+            let lossless = encoding.decode_without_bom_handling_and_without_replacement(body);
+            assert_eq!(lossless.as_deref(), Some(decoded.text.as_str()));
         }
     }
     assert_linear(bytes, |input| {
@@ -346,6 +354,16 @@ pub(crate) fn check_linear(input: &[u8], run: impl Fn(&[u8])) {
         .min()
         .unwrap_or_default();
     let large_cost = thread_cpu(|| run(&large));
+    if large_cost <= small_cost * MAX_GROWTH + SLACK {
+        return;
+    }
+    // Measured again before failing: on a loaded machine one run in thousands is slowed past
+    // the bound (a fuzz "find" that passed every time it was run again), while super-linear
+    // work is over it every time.
+    let large_cost = (0..2)
+        .map(|_| thread_cpu(|| run(&large)))
+        .min()
+        .unwrap_or_default();
     assert!(
         large_cost <= small_cost * MAX_GROWTH + SLACK,
         "super-linear: {SMALL} bytes took {small_cost:?}, {LARGE} bytes took {large_cost:?}"
