@@ -56,6 +56,9 @@ impl std::fmt::Debug for ChunkReader {
     }
 }
 
+/// How far a chunk of blank lines only reads on at a time (see [`ChunkReader::next`]).
+const BLANK_STEP: usize = 64 << 10;
+
 /// How reading one line ended.
 enum LineEnd {
     /// A line (with its `\n`, unless it is the last of the input).
@@ -83,6 +86,43 @@ impl ChunkReader {
             bytes_in,
             done: false,
         }
+    }
+
+    /// Appends the whole lines already in the reader's buffer to `bytes` at once, and says how
+    /// many and whether all are blank; `None` when the buffer holds no whole line (or more than
+    /// the ceiling, which [`Self::read_line`] then judges line by line). Lines of a few bytes
+    /// (blank lines) cost a call each otherwise: ten times the whole-file reader's time.
+    fn read_buffered_lines(
+        &mut self,
+        bytes: &mut Vec<u8>,
+    ) -> std::io::Result<Option<(usize, bool)>> {
+        let buffer = loop {
+            match self.reader.fill_buf() {
+                Ok(buffer) => break buffer,
+                Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            }
+        };
+        // No further than the chunk's room, so chunks stay about `chunk_bytes` whatever the
+        // reader buffers; a chunk of blank lines only reads on in steps of `BLANK_STEP`.
+        let room = match self.chunk_bytes.saturating_sub(bytes.len()) {
+            0 => BLANK_STEP,
+            room => room,
+        };
+        let window = &buffer[..buffer.len().min(room)];
+        let Some(last) = memchr::memrchr(b'\n', window) else {
+            return Ok(None);
+        };
+        let block = &buffer[..=last];
+        if block.len() as u64 > self.max_line_bytes {
+            return Ok(None);
+        }
+        let lines = memchr::memchr_iter(b'\n', block).count();
+        let blank = block.iter().all(u8::is_ascii_whitespace);
+        bytes.extend_from_slice(block);
+        let used = block.len();
+        self.reader.consume(used);
+        Ok(Some((lines, blank)))
     }
 
     /// Appends one line to `bytes`, or skips it unheld when it is longer than the ceiling.
@@ -139,7 +179,16 @@ impl Iterator for ChunkReader {
         while !self.done && unread.is_none() && (bytes.len() < self.chunk_bytes || blank) {
             let start = bytes.len();
             let line = self.next_line;
-            match self.read_line(&mut bytes) {
+            let read = match self.read_buffered_lines(&mut bytes) {
+                Ok(Some((lines, all_blank))) => {
+                    blank = blank && all_blank;
+                    self.next_line += lines;
+                    continue;
+                }
+                Ok(None) => self.read_line(&mut bytes),
+                Err(error) => Err(error),
+            };
+            match read {
                 Ok(LineEnd::End) => self.done = true,
                 Ok(LineEnd::Read) => {
                     blank = blank && bytes[start..].iter().all(u8::is_ascii_whitespace);
