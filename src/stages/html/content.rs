@@ -64,23 +64,57 @@ pub(super) fn is_unlikely(element: ElementRef<'_>, stats: &HashMap<NodeId, TextS
     if matches!(value.name(), "html" | "body" | "main" | "article") {
         return false;
     }
-    let words = class_and_id(value);
-    if words.is_empty() || MAYBE.is_match(&words) {
-        return false;
-    }
-    if UNLIKELY.is_match(&words) {
-        return true;
-    }
-    WEAK_UNLIKELY.is_match(&words) && {
-        let chars = |e: ElementRef<'_>| stats.get(&e.id()).map_or(0, |s| s.chars);
+    let chars = |e: ElementRef<'_>| stats.get(&e.id()).map_or(0, |s| s.chars);
+    let small_share = || {
         let page = element
             .ancestors()
             .filter_map(ElementRef::wrap)
             .last()
             .map_or(0, chars);
         chars(element) * 2 < page
+    };
+    // A small form with fields to fill (a newsletter sign-up, a rating, a contact box) is
+    // furniture; a page wrapped in one `<form>` (ASP.NET) is not small.
+    if value.name() == "form"
+        && chars(element) < MAX_FORM_CHARS
+        && element.select(&FORM_FIELD).next().is_some()
+    {
+        return true;
     }
+    let words = class_and_id(value);
+    if words.is_empty() {
+        return false;
+    }
+    // Related-article and teaser blocks are furniture even when their classes also say
+    // `article` (`field-related-articles`, `snippet--article`), unless they hold half the page.
+    if RELATED.is_match(&words) && small_share() {
+        return true;
+    }
+    if MAYBE.is_match(&words) {
+        return false;
+    }
+    if UNLIKELY.is_match(&words) || MORE_UNLIKELY.is_match(&words) {
+        return true;
+    }
+    WEAK_UNLIKELY.is_match(&words) && small_share()
 }
+
+/// Longer than this, a form holds more than a sign-up box.
+const MAX_FORM_CHARS: usize = 1000;
+
+static FORM_FIELD: LazyLock<Selector> = LazyLock::new(|| {
+    selector(
+        r#"input:not([type="hidden"]):not([type="submit"]):not([type="button"]), textarea, select"#,
+    )
+});
+static RELATED: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)related|teaser").unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+});
+/// Furniture words beyond Readability's: teaser lists, author bio boxes, rating widgets.
+static MORE_UNLIKELY: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)teaser|author-?box|author-?bio|about-?the-?author|rating")
+        .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+});
 
 /// Characters of text directly inside `element` (not in child elements): a `<div>` that holds
 /// text itself is a paragraph too.
@@ -233,12 +267,26 @@ pub(super) fn content_roots<'p>(
         LazyLock::new(|| selector("p, pre, td, blockquote, div"));
     static ARTICLE_BODY: LazyLock<Selector> =
         LazyLock::new(|| selector(r#"[itemprop="articleBody"]"#));
-    // A page that marks its article body says where it is.
-    if let Some(body) = page
+    // A page that marks its article body says where it is. Some mark every paragraph
+    // (`<p itemprop="articleBody">` each): the body is all of them, those inside another
+    // marked one counted once.
+    let marked: Vec<ElementRef<'p>> = page
         .select(&ARTICLE_BODY)
-        .find(|b| stats.get(&b.id()).is_some_and(|s| s.chars >= 200))
-    {
-        return vec![body];
+        .filter(|b| {
+            !b.ancestors()
+                .filter_map(ElementRef::wrap)
+                .any(|a| a.value().attr("itemprop") == Some("articleBody"))
+        })
+        .collect();
+    let marked_chars: usize = marked
+        .iter()
+        .map(|b| stats.get(&b.id()).map_or(0, |s| s.chars))
+        .sum();
+    if marked_chars >= 200 {
+        return marked
+            .into_iter()
+            .filter(|b| stats.get(&b.id()).is_some_and(|s| s.chars > 0))
+            .collect();
     }
     let mut order: Vec<NodeId> = Vec::new();
     let mut scores: HashMap<NodeId, f64> = HashMap::new();

@@ -123,6 +123,11 @@ const MIN_ARTICLE_CHARS: usize = 500;
 /// too: the scoring was misled (a caption's class scored above the article's).
 const MIN_ARTICLE_SHARE_TENTHS: usize = 4;
 
+/// The content root without furniture replaces the chosen region when it holds this many times
+/// more text (trafilatura's fallback comparison; 2 takes in teaser lists beside short articles,
+/// 4 misses product and guide pages of many modules).
+const WHOLE_ROOT_RATIO: usize = 3;
+
 /// Parses a whole page and extracts title, date, article text and figure captions.
 pub fn extract(html: &str) -> HtmlDocument {
     if prescan::tree_is_too_costly(html, MAX_NESTING) {
@@ -208,6 +213,19 @@ pub fn extract(html: &str) -> HtmlDocument {
         if retry_chars > best_chars {
             best_chars = retry_chars;
             writer = retry;
+        }
+    }
+    // The chosen region can be a small part of the page's readable text: a page of many
+    // modules (a product page, a guide in sections), a bio box or disclosure scoring above the
+    // article. As trafilatura compares its answer with a fallback extractor's and keeps the
+    // better, the whole content root without furniture is the answer when it holds several
+    // times more text.
+    let root = content_root(&page);
+    let root_chars = stats.get(&root.id()).map_or(0, |s| s.chars);
+    if best_chars * WHOLE_ROOT_RATIO < root_chars {
+        let whole = write(&[root], Some(&stats));
+        if best_chars * WHOLE_ROOT_RATIO < whole.out.chars().count() {
+            writer = whole;
         }
     }
     if writer.out.is_empty() {
@@ -440,19 +458,25 @@ struct BlockWriter {
 
 impl BlockWriter {
     /// The captions, without those found by class name when they are half the text or more:
-    /// on a gallery page the captions are the article.
+    /// on a gallery page the captions are the article. When the figure captions are three
+    /// quarters of the text or more (a slide show whose every slide is a `<figcaption>`), none
+    /// are captions: the caption stage still moves the credit lines out by their patterns.
     fn into_text_and_captions(self) -> (String, Vec<String>) {
         let caption_chars: usize = self.captions.iter().map(|c| c.len()).sum();
         if caption_chars * 2 < self.out.len() {
             return (self.out, self.captions);
         }
-        let captions = self
+        let captions: Vec<String> = self
             .captions
             .into_iter()
             .zip(self.captions_by_class)
             .filter(|(_, by_class)| !by_class)
             .map(|(caption, _)| caption)
             .collect();
+        let figure_chars: usize = captions.iter().map(|c| c.len()).sum();
+        if self.out.len().saturating_sub(figure_chars) * 4 < self.out.len() {
+            return (self.out, Vec::new());
+        }
         (self.out, captions)
     }
 }
