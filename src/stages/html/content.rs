@@ -417,3 +417,81 @@ pub(super) fn class_weight(element: &scraper::node::Element) -> f64 {
     }
     weight
 }
+
+/// Class words of an article's lead paragraph, in the languages of the pages seen: standfirst,
+/// abstract, excerpt, `perex` (Czech, Slovak), `sommario` (Italian), `Vorspann` (German),
+/// `chapô` (French), `dek` (US).
+const LEAD_WORDS: [&str; 10] = [
+    "lead",
+    "standfirst",
+    "abstract",
+    "excerpt",
+    "perex",
+    "sommario",
+    "vorspann",
+    "chapo",
+    "chapeau",
+    "dek",
+];
+
+fn is_lead_class(element: &scraper::node::Element) -> bool {
+    element.attr("class").is_some_and(|classes| {
+        classes
+            .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+            .any(|part| LEAD_WORDS.iter().any(|w| part.eq_ignore_ascii_case(w)))
+    })
+}
+
+/// The article's lead paragraphs that stand before the chosen region, outside it (often in the
+/// article's `<header>`, with the headline): elements classed as a lead within the nearest
+/// `<article>` around the region (else the region's parent), before the region in document
+/// order.
+pub(super) fn leads_before<'p>(roots: &[ElementRef<'p>]) -> Vec<ElementRef<'p>> {
+    let Some(first) = roots.first() else {
+        return Vec::new();
+    };
+    let Some(scope) = first
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .take(MAX_LEAD_DEPTH)
+        .find(|a| a.value().name() == "article")
+        .or_else(|| first.parent().and_then(ElementRef::wrap))
+    else {
+        return Vec::new();
+    };
+    let mut leads: Vec<ElementRef<'p>> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    for node in scope.descendants() {
+        if node.id() == first.id() {
+            break;
+        }
+        let Some(element) = ElementRef::wrap(node) else {
+            continue;
+        };
+        if !is_lead_class(element.value())
+            || leads
+                .iter()
+                .any(|lead| element.ancestors().any(|a| a.id() == lead.id()))
+            || first.ancestors().any(|a| a.id() == element.id())
+        {
+            continue;
+        }
+        let text = collapse_whitespace(&element.text().collect::<String>());
+        // A lead cut off (`…`) is a teaser's copy of the first paragraph; the same lead twice
+        // (a header's and a summary's copy) is one.
+        let cut_off = text.ends_with("...") || text.ends_with('\u{2026}');
+        if (MIN_LEAD_CHARS..=MAX_LEAD_CHARS).contains(&text.chars().count())
+            && !cut_off
+            && !texts.contains(&text)
+        {
+            leads.push(element);
+            texts.push(text);
+        }
+    }
+    leads
+}
+
+/// How far above the region its `<article>` may be for a lead in it to count.
+const MAX_LEAD_DEPTH: usize = 5;
+const MIN_LEAD_CHARS: usize = 40;
+const MAX_LEAD_CHARS: usize = 1500;

@@ -187,6 +187,9 @@ pub fn extract(html: &str) -> HtmlDocument {
     let skip_h1 = skip_h1.map(|h| h.id());
     let write = |roots: &[ElementRef<'_>], stats: Option<&HashMap<NodeId, TextStats>>| {
         let mut writer = BlockWriter::default();
+        for lead in leads_before(roots) {
+            walk(lead, skip_h1, stats, &mut writer);
+        }
         for root in roots {
             walk(*root, skip_h1, stats, &mut writer);
         }

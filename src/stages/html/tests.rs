@@ -438,3 +438,23 @@ fn a_slide_show_of_figure_captions_is_the_article() {
     assert!(doc.captions.is_empty(), "{:?}", doc.captions);
     assert!(doc.text.contains("Costume 5: a hat"), "{}", doc.text);
 }
+
+#[test]
+fn the_lead_in_the_article_header_comes_before_the_body() {
+    let html = page(&format!(
+        "<article><header><h1>Harbour plan</h1><p class=\"article__lead\">The council backs the harbour plan after a long night of debate.</p>\
+         <div class=\"dek\">The council backs the harbour plan after a long night of debate.</div>\
+         <div class=\"excerpt\">A teaser copy of the first paragraph, cut off before its end...</div></header>\
+         <div class=\"body\">{}</div></article>",
+        story(6, "harbour plan")
+    ));
+    let text = extract(&html).text;
+    assert!(
+        text.starts_with(
+            "The council backs the harbour plan after a long night of debate.\n\nParagraph 0"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.matches("long night").count(), 1, "{text}");
+    assert!(!text.contains("teaser copy"), "{text}");
+}
