@@ -110,10 +110,13 @@ static FORM_FIELD: LazyLock<Selector> = LazyLock::new(|| {
 static RELATED: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"(?i)related|teaser").unwrap_or_else(|e| panic!("built-in pattern: {e}"))
 });
-/// Furniture words beyond Readability's: teaser lists, author bio boxes, rating widgets.
+/// Furniture words beyond Readability's: teaser lists, author bio boxes, rating widgets, print
+/// buttons, share widgets (`shariff`), post metadata lines.
 static MORE_UNLIKELY: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i)teaser|author-?box|author-?bio|about-?the-?author|rating")
-        .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+    regex::Regex::new(
+        r"(?i)teaser|author-?box|author-?bio|about-?the-?author|rating|print-?button|recipe-print|shariff|postmetadata",
+    )
+    .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
 });
 
 /// Characters of text directly inside `element` (not in child elements): a `<div>` that holds

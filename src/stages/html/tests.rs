@@ -398,6 +398,7 @@ fn a_region_holding_a_small_part_of_the_page_gives_way_to_the_whole_article() {
 fn sign_up_forms_teasers_and_author_boxes_are_not_article() {
     let html = page(&format!(
         "<article>{}<form class=\"signup\"><label>Your e-mail address (required)</label><input type=\"email\" name=\"e\"><input type=\"submit\"></form>\
+         <div class=\"shariff\"><h5>Share it now, with everyone you know!</h5></div><div class=\"print-button\"><span>Print this recipe for your kitchen drawer</span></div>\
          <div class=\"author-box\"><p>Jane Doe writes about towns and their councils, and has for years.</p></div>\
          <div class=\"field-related-articles\"><article class=\"teaser\"><p>Another story about the harbour, with its own long teaser text.</p></article></div></article>",
         story(6, "council budget")
@@ -407,7 +408,13 @@ fn sign_up_forms_teasers_and_author_boxes_are_not_article() {
         text.contains("Paragraph 5 about the council budget"),
         "{text}"
     );
-    for furniture in ["e-mail address", "Jane Doe", "harbour"] {
+    for furniture in [
+        "e-mail address",
+        "Jane Doe",
+        "harbour",
+        "Share it",
+        "Print this",
+    ] {
         assert!(!text.contains(furniture), "{furniture}: {text}");
     }
 }
