@@ -103,3 +103,31 @@ fn a_page_whose_title_is_never_closed_keeps_its_article() {
     }
     assert_eq!(out.clean("unclosed.html")["title"], "Budget news");
 }
+
+#[test]
+fn a_gallery_page_of_figure_captions_keeps_its_slides_in_extract_mode() {
+    // A slide show whose every slide is a `<figcaption>`: moving the captions out of the text
+    // left nothing, and the page was rejected as "only photo captions".
+    let slides: String = (0..10)
+        .map(|i| {
+            format!(
+                "<figure class=\"slide\"><img src=\"{i}.jpg\"><figcaption class=\"slide-caption\">\
+                 <p>Costume {i} is quick to make.</p><p><strong>What you need:</strong> a hat, \
+                 a scarf and a painted moustache for costume {i}.</p></figcaption></figure>"
+            )
+        })
+        .collect();
+    let dir = Dir::new();
+    dir.file(
+        "gallery.html",
+        format!("<!DOCTYPE html><html><head><title>Costumes</title></head><body><article><div class=\"slides\">{slides}</div></article></body></html>"),
+    );
+    dir.config("extract.toml", "[captions]\nmode = \"extract\"\n");
+    let out = dir.run("out", &["--config", "extract.toml"]);
+    let text = out.clean("gallery.html")["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(text.contains("Costume 0 is quick to make."), "{text}");
+    assert!(text.contains("painted moustache for costume 9"), "{text}");
+}

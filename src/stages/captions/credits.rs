@@ -227,6 +227,15 @@ mod tests {
             "Cartoon by Asher Perlman",
             "Photograph courtesy the author",
             "Foto: Stadt Dortmund",
+            "2/28 photos © Shutterstock",
+            "Bild © hr",
+            "Rubriklistenbild: © KCNA/dpa",
+            "Zdjęcie: Jan Kowalski",
+            "Fot. Jan Kowalski",
+            "Photo : Martin Bureau",
+            "Crédit photo : AFP",
+            "Words: Rudolf Fischer Photos: Simon Kohler",
+            "Credits: Titelbild Studio Nord",
         ] {
             assert!(credits().is_credited(credit), "{credit}");
         }
@@ -236,6 +245,7 @@ mod tests {
             "Reporting by Reuters, editing by AP:",
             "(The Associated Press)",
             "An illustration by a child hangs in the hall.",
+            "Copyright © 2019 by the author. Reprinted by permission.",
         ] {
             assert!(!credits().is_credited(body), "{body}");
         }

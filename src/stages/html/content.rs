@@ -1,13 +1,17 @@
 //! Where the article is on a page: the block with the best score of text, punctuation and
 //! link density (after Mozilla Readability), with the plain paragraphs beside it.
 
+use std::collections::HashSet;
+
 use super::*;
 
 /// The largest `<article>`, else `<main>`, else `<body>`, else the whole document: the fallback
 /// when no paragraph scores.
-pub(super) fn content_root(page: &Html) -> ElementRef<'_> {
+pub(super) fn content_root<'p>(
+    page: &'p Html,
+    stats: &HashMap<NodeId, TextStats>,
+) -> ElementRef<'p> {
     // By its gathered text, not by reading it: nested `<article>`s would read it once a level.
-    let stats = gather_stats(page);
     page.select(&ARTICLE)
         .max_by_key(|a| stats.get(&a.id()).map_or(0, |s| s.chars))
         .or_else(|| page.select(&MAIN).next())
@@ -66,15 +70,8 @@ pub(super) fn is_unlikely(element: ElementRef<'_>, stats: &HashMap<NodeId, TextS
     if matches!(value.name(), "html" | "body" | "main" | "article") {
         return false;
     }
-    let words = class_and_id(value);
-    if words.is_empty() || MAYBE.is_match(&words) {
-        return false;
-    }
-    if UNLIKELY.is_match(&words) {
-        return true;
-    }
-    WEAK_UNLIKELY.is_match(&words) && {
-        let chars = |e: ElementRef<'_>| stats.get(&e.id()).map_or(0, |s| s.chars);
+    let chars = |e: ElementRef<'_>| stats.get(&e.id()).map_or(0, |s| s.chars);
+    let small_share = || {
         // The page's text is its root element's: looked up from the tree's root, not by
         // walking up, so that judging every element of a deep page stays linear.
         let page = element
@@ -85,30 +82,60 @@ pub(super) fn is_unlikely(element: ElementRef<'_>, stats: &HashMap<NodeId, TextS
             .map(chars)
             .sum::<usize>();
         chars(element) * 2 < page
+    };
+    // A small form with fields to fill (a newsletter sign-up, a rating, a contact box) is
+    // furniture; a page wrapped in one `<form>` (ASP.NET) is not small.
+    if value.name() == "form"
+        && chars(element) < MAX_FORM_CHARS
+        && element.select(&FORM_FIELD).next().is_some()
+    {
+        return true;
     }
+    let words = class_and_id(value);
+    if words.is_empty() {
+        return false;
+    }
+    // Related-article and teaser blocks are furniture even when their classes also say
+    // `article` (`field-related-articles`, `snippet--article`), unless they hold half the page.
+    if RELATED.is_match(&words) && small_share() {
+        return true;
+    }
+    if MAYBE.is_match(&words) {
+        return false;
+    }
+    if UNLIKELY.is_match(&words) || MORE_UNLIKELY.is_match(&words) {
+        return true;
+    }
+    WEAK_UNLIKELY.is_match(&words) && small_share()
 }
 
-/// Whether elements sit inside furniture: below a furniture-classed container
-/// ([`is_unlikely`], when `classed`) or chrome ([`Role::Skip`]). Asked for every paragraph, so
-/// each element is judged once and the answer kept for its descendants: walking up the
-/// ancestors of every paragraph costs the page's depth per paragraph, quadratic on a page
-/// nested as deep as it is long (misnested tags repeated, a fuzz find).
-pub(super) struct Furniture<'s> {
-    stats: &'s HashMap<NodeId, TextStats>,
-    classed: bool,
+/// A property elements inherit from their ancestors (inside furniture, inside a marked article
+/// body), asked of many elements. Each element is judged once and the answer kept for its
+/// descendants: walking up the ancestors of every paragraph costs the page's depth per
+/// paragraph, quadratic on a page nested as deep as it is long (misnested tags repeated, a fuzz
+/// find).
+pub(super) struct Inherited<'s> {
+    judge: Box<dyn Fn(ElementRef<'_>) -> bool + 's>,
     known: HashMap<NodeId, bool>,
 }
 
-impl<'s> Furniture<'s> {
-    pub(super) fn new(stats: &'s HashMap<NodeId, TextStats>, classed: bool) -> Self {
-        Furniture {
-            stats,
-            classed,
+impl<'s> Inherited<'s> {
+    pub(super) fn new(judge: impl Fn(ElementRef<'_>) -> bool + 's) -> Self {
+        Inherited {
+            judge: Box::new(judge),
             known: HashMap::new(),
         }
     }
 
-    /// Whether an ancestor of `element` (not `element` itself) is furniture.
+    /// Inside furniture: below a furniture-classed container ([`is_unlikely`], when `classed`)
+    /// or chrome ([`Role::Skip`]).
+    pub(super) fn furniture(stats: &'s HashMap<NodeId, TextStats>, classed: bool) -> Self {
+        Inherited::new(move |e| {
+            role(e.value().name()) == Role::Skip || (classed && is_unlikely(e, stats))
+        })
+    }
+
+    /// Whether an ancestor of `element` (not `element` itself) has the property.
     pub(super) fn is_below(&mut self, element: ElementRef<'_>) -> bool {
         element
             .parent()
@@ -129,14 +156,32 @@ impl<'s> Furniture<'s> {
             current = e.parent().and_then(ElementRef::wrap);
         }
         for e in unjudged.into_iter().rev() {
-            inside = inside
-                || role(e.value().name()) == Role::Skip
-                || (self.classed && is_unlikely(e, self.stats));
+            inside = inside || (self.judge)(e);
             self.known.insert(e.id(), inside);
         }
         inside
     }
 }
+
+/// Longer than this, a form holds more than a sign-up box.
+const MAX_FORM_CHARS: usize = 1000;
+
+static FORM_FIELD: LazyLock<Selector> = LazyLock::new(|| {
+    selector(
+        r#"input:not([type="hidden"]):not([type="submit"]):not([type="button"]), textarea, select"#,
+    )
+});
+static RELATED: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)related|teaser").unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+});
+/// Furniture words beyond Readability's: teaser lists, author bio boxes, rating widgets, print
+/// buttons, share widgets (`shariff`), post metadata lines.
+static MORE_UNLIKELY: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)teaser|author-?box|author-?bio|about-?the-?author|rating|print-?button|recipe-print|shariff|postmetadata",
+    )
+    .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+});
 
 /// Characters of text directly inside `element` (not in child elements): a `<div>` that holds
 /// text itself is a paragraph too.
@@ -261,7 +306,7 @@ impl Scoring {
 pub(super) fn page_paragraph_chars(page: &Html, stats: &HashMap<NodeId, TextStats>) -> usize {
     static TEXT_BLOCKS: LazyLock<Selector> = LazyLock::new(|| selector("p, pre, div"));
     // Chrome has no stats, so counting it as furniture too changes nothing here.
-    let mut furniture = Furniture::new(stats, true);
+    let mut furniture = Inherited::furniture(stats, true);
     page.select(&TEXT_BLOCKS)
         .filter_map(|block| {
             let chars = paragraph_chars(block, stats)?;
@@ -291,16 +336,27 @@ pub(super) fn content_roots<'p>(
         LazyLock::new(|| selector("p, pre, td, blockquote, div"));
     static ARTICLE_BODY: LazyLock<Selector> =
         LazyLock::new(|| selector(r#"[itemprop="articleBody"]"#));
-    // A page that marks its article body says where it is.
-    if let Some(body) = page
+    // A page that marks its article body says where it is. Some mark every paragraph
+    // (`<p itemprop="articleBody">` each): the body is all of them, those inside another
+    // marked one counted once.
+    let mut in_marked = Inherited::new(|a| a.value().attr("itemprop") == Some("articleBody"));
+    let marked: Vec<ElementRef<'p>> = page
         .select(&ARTICLE_BODY)
-        .find(|b| stats.get(&b.id()).is_some_and(|s| s.chars >= 200))
-    {
-        return vec![body];
+        .filter(|b| !in_marked.is_below(*b))
+        .collect();
+    let marked_chars: usize = marked
+        .iter()
+        .map(|b| stats.get(&b.id()).map_or(0, |s| s.chars))
+        .sum();
+    if marked_chars >= 200 {
+        return marked
+            .into_iter()
+            .filter(|b| stats.get(&b.id()).is_some_and(|s| s.chars > 0))
+            .collect();
     }
     let mut order: Vec<NodeId> = Vec::new();
     let mut scores: HashMap<NodeId, f64> = HashMap::new();
-    let mut furniture = Furniture::new(stats, strip_unlikely);
+    let mut furniture = Inherited::furniture(stats, strip_unlikely);
     // Paragraph text each paragraph adds, summed below an element on demand (for the few
     // elements the widening asks about), to widen the chosen container to a split body.
     let mut own_paragraph_chars: HashMap<NodeId, usize> = HashMap::new();
@@ -350,10 +406,10 @@ pub(super) fn content_roots<'p>(
         }
     }
     let Some((top_id, top_score)) = best else {
-        return vec![content_root(page)];
+        return vec![content_root(page, stats)];
     };
     let Some(mut top) = page.tree.get(top_id).and_then(ElementRef::wrap) else {
-        return vec![content_root(page)];
+        return vec![content_root(page, stats)];
     };
     // A body split into sibling or cousin containers (chunks with ads between them, each in
     // its own wrappers): the nearest ancestors holding substantially more paragraph text are
@@ -451,3 +507,90 @@ pub(super) fn class_weight(element: &scraper::node::Element) -> f64 {
     }
     weight
 }
+
+/// Class words of an article's lead paragraph, in the languages of the pages seen: standfirst,
+/// abstract, excerpt, `perex` (Czech, Slovak), `sommario` (Italian), `Vorspann` (German),
+/// `chapô` (French), `dek` (US).
+const LEAD_WORDS: [&str; 10] = [
+    "lead",
+    "standfirst",
+    "abstract",
+    "excerpt",
+    "perex",
+    "sommario",
+    "vorspann",
+    "chapo",
+    "chapeau",
+    "dek",
+];
+
+fn is_lead_class(element: &scraper::node::Element) -> bool {
+    element.attr("class").is_some_and(|classes| {
+        classes
+            .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+            .any(|part| LEAD_WORDS.iter().any(|w| part.eq_ignore_ascii_case(w)))
+    })
+}
+
+/// The article's lead paragraphs that stand before the chosen region, outside it (often in the
+/// article's `<header>`, with the headline): elements classed as a lead within the nearest
+/// `<article>` around the region (else the region's parent), before the region in document
+/// order.
+pub(super) fn leads_before<'p>(roots: &[ElementRef<'p>]) -> Vec<ElementRef<'p>> {
+    let Some(first) = roots.first() else {
+        return Vec::new();
+    };
+    let Some(scope) = first
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .take(MAX_LEAD_DEPTH)
+        .find(|a| a.value().name() == "article")
+        .or_else(|| first.parent().and_then(ElementRef::wrap))
+    else {
+        return Vec::new();
+    };
+    let mut leads: Vec<ElementRef<'p>> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    let around_first: HashSet<NodeId> = first.ancestors().map(|a| a.id()).collect();
+    // Each candidate costs its depth and its text: a page of lead-classed elements nested as
+    // deep as it is long would make that quadratic, and a real article has one or two.
+    let mut candidates = 0;
+    for node in scope.descendants() {
+        if node.id() == first.id() || candidates == MAX_LEAD_CANDIDATES {
+            break;
+        }
+        let Some(element) = ElementRef::wrap(node) else {
+            continue;
+        };
+        if !is_lead_class(element.value()) || around_first.contains(&element.id()) {
+            continue;
+        }
+        candidates += 1;
+        if leads
+            .iter()
+            .any(|lead| element.ancestors().any(|a| a.id() == lead.id()))
+        {
+            continue;
+        }
+        let text = collapse_whitespace(&element.text().collect::<String>());
+        // A lead cut off (`…`) is a teaser's copy of the first paragraph; the same lead twice
+        // (a header's and a summary's copy) is one.
+        let cut_off = text.ends_with("...") || text.ends_with('\u{2026}');
+        if (MIN_LEAD_CHARS..=MAX_LEAD_CHARS).contains(&text.chars().count())
+            && !cut_off
+            && !texts.contains(&text)
+        {
+            leads.push(element);
+            texts.push(text);
+        }
+    }
+    leads
+}
+
+/// How many lead-classed elements before the region are looked at.
+const MAX_LEAD_CANDIDATES: usize = 16;
+
+/// How far above the region its `<article>` may be for a lead in it to count.
+const MAX_LEAD_DEPTH: usize = 5;
+const MIN_LEAD_CHARS: usize = 40;
+const MAX_LEAD_CHARS: usize = 1500;

@@ -123,6 +123,11 @@ const MIN_ARTICLE_CHARS: usize = 500;
 /// too: the scoring was misled (a caption's class scored above the article's).
 const MIN_ARTICLE_SHARE_TENTHS: usize = 4;
 
+/// The content root without furniture replaces the chosen region when it holds this many times
+/// more text (trafilatura's fallback comparison; 2 takes in teaser lists beside short articles,
+/// 4 misses product and guide pages of many modules).
+const WHOLE_ROOT_RATIO: usize = 3;
+
 /// Parses a whole page and extracts title, date, article text and figure captions.
 pub fn extract(html: &str) -> HtmlDocument {
     if prescan::tree_is_too_costly(html, MAX_NESTING) {
@@ -182,6 +187,9 @@ pub fn extract(html: &str) -> HtmlDocument {
     let skip_h1 = skip_h1.map(|h| h.id());
     let write = |roots: &[ElementRef<'_>], stats: Option<&HashMap<NodeId, TextStats>>| {
         let mut writer = BlockWriter::default();
+        for lead in leads_before(roots) {
+            walk(lead, skip_h1, stats, &mut writer);
+        }
         for root in roots {
             walk(*root, skip_h1, stats, &mut writer);
         }
@@ -210,9 +218,22 @@ pub fn extract(html: &str) -> HtmlDocument {
             writer = retry;
         }
     }
+    // The chosen region can be a small part of the page's readable text: a page of many
+    // modules (a product page, a guide in sections), a bio box or disclosure scoring above the
+    // article. As trafilatura compares its answer with a fallback extractor's and keeps the
+    // better, the whole content root without furniture is the answer when it holds several
+    // times more text.
+    let root = content_root(&page, &stats);
+    let root_chars = stats.get(&root.id()).map_or(0, |s| s.chars);
+    if best_chars * WHOLE_ROOT_RATIO < root_chars {
+        let whole = write(&[root], Some(&stats));
+        if best_chars * WHOLE_ROOT_RATIO < whole.out.chars().count() {
+            writer = whole;
+        }
+    }
     if writer.out.is_empty() {
         // The scoring found nothing readable: keep the whole page's text rather than none.
-        writer = write(&[content_root(&page)], None);
+        writer = write(&[content_root(&page, &stats)], None);
     }
     // An author is a name or a list of names, never a URL (`https://www.facebook.com/CNBC`).
     let is_url = |a: &str| {
@@ -440,19 +461,25 @@ struct BlockWriter {
 
 impl BlockWriter {
     /// The captions, without those found by class name when they are half the text or more:
-    /// on a gallery page the captions are the article.
+    /// on a gallery page the captions are the article. When the figure captions are three
+    /// quarters of the text or more (a slide show whose every slide is a `<figcaption>`), none
+    /// are captions: the caption stage still moves the credit lines out by their patterns.
     fn into_text_and_captions(self) -> (String, Vec<String>) {
         let caption_chars: usize = self.captions.iter().map(|c| c.len()).sum();
         if caption_chars * 2 < self.out.len() {
             return (self.out, self.captions);
         }
-        let captions = self
+        let captions: Vec<String> = self
             .captions
             .into_iter()
             .zip(self.captions_by_class)
             .filter(|(_, by_class)| !by_class)
             .map(|(caption, _)| caption)
             .collect();
+        let figure_chars: usize = captions.iter().map(|c| c.len()).sum();
+        if self.out.len().saturating_sub(figure_chars) * 4 < self.out.len() {
+            return (self.out, Vec::new());
+        }
         (self.out, captions)
     }
 }

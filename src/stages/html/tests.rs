@@ -363,3 +363,117 @@ fn a_page_nested_as_deep_as_it_is_long_is_extracted_in_linear_time() {
         extract(&String::from_utf8_lossy(bytes));
     });
 }
+
+fn story(n: usize, topic: &str) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "<p>Paragraph {i} about the {topic}, with enough words, commas, and detail to be text.</p>"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_body_marked_paragraph_by_paragraph_is_kept_whole() {
+    let paragraphs: String = (0..6)
+        .map(|i| {
+            format!("<p itemprop=\"articleBody\">Marked paragraph {i} of the vote story, long enough to be a paragraph of text.</p><div class=\"ad\">Advertisement</div>")
+        })
+        .collect();
+    let text = extract(&page(&format!("<article>{paragraphs}</article>"))).text;
+    assert!(text.starts_with("Marked paragraph 0"), "{text}");
+    assert!(text.contains("Marked paragraph 5"), "{text}");
+    assert!(!text.contains("Advertisement"), "{text}");
+}
+
+#[test]
+fn a_region_holding_a_small_part_of_the_page_gives_way_to_the_whole_article() {
+    // A guide in many modules of lists (no paragraph scores in them) beside a disclosure box
+    // whose one long paragraph scores best.
+    let disclosure = "<div class=\"box\"><p>Offers on this site come from partners, who pay us, \
+                      which may affect where, how, and in what order, products appear, though \
+                      not, we hope, what we write, or think, about them, or you.</p></div>";
+    let modules: String = (0..10)
+        .map(|i| {
+            format!("<section><h2>Step {i}</h2><ul><li>Step {i}, first point: measure the room and the door</li><li>Step {i}, second point: choose a seat that fits the car</li><li>Step {i}, third point: check the belt runs straight across</li></ul></section>")
+        })
+        .collect();
+    let text = extract(&page(&format!("{disclosure}<main>{modules}</main>"))).text;
+    assert!(
+        text.contains("Step 0, first point") && text.contains("Step 9, third point"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sign_up_forms_teasers_and_author_boxes_are_not_article() {
+    let html = page(&format!(
+        "<article>{}<form class=\"signup\"><label>Your e-mail address (required)</label><input type=\"email\" name=\"e\"><input type=\"submit\"></form>\
+         <div class=\"shariff\"><h5>Share it now, with everyone you know!</h5></div><div class=\"print-button\"><span>Print this recipe for your kitchen drawer</span></div>\
+         <div class=\"author-box\"><p>Jane Doe writes about towns and their councils, and has for years.</p></div>\
+         <div class=\"field-related-articles\"><article class=\"teaser\"><p>Another story about the harbour, with its own long teaser text.</p></article></div></article>",
+        story(6, "council budget")
+    ));
+    let text = extract(&html).text;
+    assert!(
+        text.contains("Paragraph 5 about the council budget"),
+        "{text}"
+    );
+    for furniture in [
+        "e-mail address",
+        "Jane Doe",
+        "harbour",
+        "Share it",
+        "Print this",
+    ] {
+        assert!(!text.contains(furniture), "{furniture}: {text}");
+    }
+}
+
+#[test]
+fn a_page_wrapped_in_one_form_keeps_its_article() {
+    let html = page(&format!(
+        "<form id=\"mainform\"><input type=\"text\" name=\"q\"><article>{}</article></form>",
+        story(12, "harvest")
+    ));
+    assert!(
+        extract(&html)
+            .text
+            .contains("Paragraph 11 about the harvest")
+    );
+}
+
+#[test]
+fn a_slide_show_of_figure_captions_is_the_article() {
+    let slides: String = (0..6)
+        .map(|i| {
+            format!("<figure><img src=\"{i}.jpg\"><figcaption><p>Costume {i}: a hat, a scarf and a painted moustache make it.</p></figcaption></figure>")
+        })
+        .collect();
+    let doc = extract(&page(&format!(
+        "<article><div class=\"slides\">{slides}</div></article>"
+    )));
+    assert!(doc.captions.is_empty(), "{:?}", doc.captions);
+    assert!(doc.text.contains("Costume 5: a hat"), "{}", doc.text);
+}
+
+#[test]
+fn the_lead_in_the_article_header_comes_before_the_body() {
+    let html = page(&format!(
+        "<article><header><h1>Harbour plan</h1><p class=\"article__lead\">The council backs the harbour plan after a long night of debate.</p>\
+         <div class=\"dek\">The council backs the harbour plan after a long night of debate.</div>\
+         <div class=\"excerpt\">A teaser copy of the first paragraph, cut off before its end...</div></header>\
+         <div class=\"body\">{}</div></article>",
+        story(6, "harbour plan")
+    ));
+    let text = extract(&html).text;
+    assert!(
+        text.starts_with(
+            "The council backs the harbour plan after a long night of debate.\n\nParagraph 0"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.matches("long night").count(), 1, "{text}");
+    assert!(!text.contains("teaser copy"), "{text}");
+}
