@@ -233,7 +233,7 @@ pub fn extract(html: &str) -> HtmlDocument {
     }
     if writer.out.is_empty() {
         // The scoring found nothing readable: keep the whole page's text rather than none.
-        writer = write(&[content_root(&page, &stats)], None);
+        writer = write(&[root], None);
     }
     // An author is a name or a list of names, never a URL (`https://www.facebook.com/CNBC`).
     let is_url = |a: &str| {
