@@ -61,9 +61,93 @@ pub fn first_lane(mask: u64) -> usize {
     (mask.trailing_zeros() / 8) as usize
 }
 
+/// Where the next white space character (`char::is_whitespace`: Unicode `White_Space`) is in
+/// `bytes` at or after `from`, a character boundary: its offset and length in bytes.
+///
+/// Blocks with no byte that can start one (a control or space byte, or the lead byte of the
+/// no-break, Ogham, general-punctuation and ideographic spaces) are skipped at once; the
+/// candidates are checked by their bytes, so text in any script is never decoded.
+pub fn next_white_space(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
+    let mut i = from;
+    loop {
+        while let Some(block) = block_at(bytes, i) {
+            let mut candidates = [0u8; BLOCK];
+            for lane in 0..BLOCK {
+                candidates[lane] = u8::from(may_start_white_space(block[lane]));
+            }
+            if let Some(lane) = first_set(&candidates) {
+                i += lane;
+                break;
+            }
+            i += BLOCK;
+        }
+        while bytes.get(i).is_some_and(|&b| !may_start_white_space(b)) {
+            i += 1;
+        }
+        if i >= bytes.len() {
+            return None;
+        }
+        if let Some(len) = white_space_len(&bytes[i..]) {
+            return Some((i, len));
+        }
+        // Not white space: a lead byte's continuation bytes are never candidates.
+        i += 1;
+    }
+}
+
+#[inline(always)]
+fn may_start_white_space(b: u8) -> bool {
+    (b <= b' ') | (b == 0xc2) | (b.wrapping_sub(0xe1) < 3)
+}
+
+/// The length of the white space character `bytes` starts with, if it starts with one.
+pub fn white_space_len(bytes: &[u8]) -> Option<usize> {
+    match bytes {
+        [b'\t'..=b'\r' | b' ', ..] => Some(1),
+        // U+0085, U+00A0
+        [0xc2, 0x85 | 0xa0, ..] => Some(2),
+        // U+1680
+        [0xe1, 0x9a, 0x80, ..] => Some(3),
+        // U+2000..=U+200A, U+2028, U+2029, U+202F, U+205F
+        [0xe2, 0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf, ..] | [0xe2, 0x81, 0x9f, ..] => Some(3),
+        // U+3000
+        [0xe3, 0x80, 0x80, ..] => Some(3),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_white_space_agrees_with_char_is_whitespace_on_every_character() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            // Long enough for the block path, with the character at the end.
+            let text = format!("{}{c}x", "a".repeat(40));
+            let expected = c.is_whitespace().then_some((40, c.len_utf8()));
+            assert_eq!(next_white_space(text.as_bytes(), 0), expected, "{c:?}");
+            let short = format!("a{c}");
+            let expected = c.is_whitespace().then_some((1, c.len_utf8()));
+            assert_eq!(
+                next_white_space(short.as_bytes(), 0),
+                expected,
+                "{c:?} (tail)"
+            );
+        }
+    }
+
+    #[test]
+    fn next_white_space_finds_each_in_turn() {
+        let text = "日本語\u{3000}text\u{a0}more  end";
+        let mut found = Vec::new();
+        let mut at = 0;
+        while let Some((space, len)) = next_white_space(text.as_bytes(), at) {
+            found.push(space);
+            at = space + len;
+        }
+        assert_eq!(found, [9, 16, 22, 23]);
+    }
 
     #[test]
     fn zero_bytes_marks_exactly_the_zero_lanes() {

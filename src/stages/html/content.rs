@@ -1,21 +1,22 @@
 //! Where the article is on a page: the block with the best score of text, punctuation and
 //! link density (after Mozilla Readability), with the plain paragraphs beside it.
 
-use std::collections::HashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::*;
 
 /// The largest `<article>`, else `<main>`, else `<body>`, else the whole document: the fallback
 /// when no paragraph scores.
-pub(super) fn content_root<'p>(
-    page: &'p Html,
-    stats: &HashMap<NodeId, TextStats>,
-) -> ElementRef<'p> {
+pub(super) fn content_root<'p>(page: &'p Html, stats: &PageStats<'p>) -> ElementRef<'p> {
     // By its gathered text, not by reading it: nested `<article>`s would read it once a level.
-    page.select(&ARTICLE)
-        .max_by_key(|a| stats.get(&a.id()).map_or(0, |s| s.chars))
-        .or_else(|| page.select(&MAIN).next())
-        .or_else(|| page.select(&BODY).next())
+    let elements = &stats.elements;
+    elements
+        .articles
+        .iter()
+        .copied()
+        .max_by_key(|a| stats.chars(a.id()))
+        .or_else(|| elements.mains.first().copied())
+        .or_else(|| elements.bodies.first().copied())
         .unwrap_or_else(|| page.root_element())
 }
 
@@ -52,11 +53,17 @@ pub(super) static NEGATIVE: LazyLock<regex::Regex> = LazyLock::new(|| {
 });
 
 pub(super) fn class_and_id(element: &scraper::node::Element) -> String {
+    // One pass over the attributes: `attr` would turn each name into an atom to look it up.
+    let (mut class, mut id) = (None, None);
+    for (name, value) in element.attrs() {
+        match name {
+            "class" => class = Some(value),
+            "id" => id = Some(value),
+            _ => {}
+        }
+    }
     let mut words = String::new();
-    for value in [element.attr("class"), element.attr("id")]
-        .into_iter()
-        .flatten()
-    {
+    for value in [class, id].into_iter().flatten() {
         words.push_str(value);
         words.push(' ');
     }
@@ -65,48 +72,58 @@ pub(super) fn class_and_id(element: &scraper::node::Element) -> String {
 
 /// Page furniture by its class or id: comment threads, share bars, related lists.
 /// Page-level containers are never furniture, whatever their classes say (`body.has-sidebar`).
-pub(super) fn is_unlikely(element: ElementRef<'_>, stats: &HashMap<NodeId, TextStats>) -> bool {
+pub(super) fn is_unlikely(element: ElementRef<'_>, stats: &PageStats) -> bool {
     let value = element.value();
     if matches!(value.name(), "html" | "body" | "main" | "article") {
         return false;
     }
-    let chars = |e: ElementRef<'_>| stats.get(&e.id()).map_or(0, |s| s.chars);
-    let small_share = || {
-        // The page's text is its root element's: looked up from the tree's root, not by
-        // walking up, so that judging every element of a deep page stays linear.
-        let page = element
-            .tree()
-            .root()
-            .children()
-            .filter_map(ElementRef::wrap)
-            .map(chars)
-            .sum::<usize>();
-        chars(element) * 2 < page
-    };
+    let chars = stats.chars(element.id());
     // A small form with fields to fill (a newsletter sign-up, a rating, a contact box) is
     // furniture; a page wrapped in one `<form>` (ASP.NET) is not small.
     if value.name() == "form"
-        && chars(element) < MAX_FORM_CHARS
+        && chars < MAX_FORM_CHARS
         && element.select(&FORM_FIELD).next().is_some()
     {
         return true;
     }
-    let words = class_and_id(value);
+    // Chrome and hidden parts have no stats: their classes are read here.
+    let verdict = stats
+        .get(&element.id())
+        .map_or_else(|| class_verdict(value), |s| s.classes);
+    let small_share = chars * 2 < stats.page_chars();
+    if verdict.related && small_share {
+        return true;
+    }
+    match verdict.furniture {
+        ClassFurniture::No => false,
+        ClassFurniture::Yes => true,
+        ClassFurniture::WhenSmall => small_share,
+    }
+}
+
+/// What `element`'s class and id words say of it, before its size is known. Related-article and
+/// teaser blocks are furniture even when their classes also say `article`
+/// (`field-related-articles`, `snippet--article`), unless they hold half the page: `related`
+/// is judged apart from the other words.
+pub(super) fn class_verdict(element: &scraper::node::Element) -> ClassVerdict {
+    let words = class_and_id(element);
     if words.is_empty() {
-        return false;
+        return ClassVerdict::default();
     }
-    // Related-article and teaser blocks are furniture even when their classes also say
-    // `article` (`field-related-articles`, `snippet--article`), unless they hold half the page.
-    if RELATED.is_match(&words) && small_share() {
-        return true;
+    let furniture = if MAYBE.is_match(&words) {
+        ClassFurniture::No
+    } else if UNLIKELY.is_match(&words) || MORE_UNLIKELY.is_match(&words) {
+        ClassFurniture::Yes
+    } else if WEAK_UNLIKELY.is_match(&words) {
+        ClassFurniture::WhenSmall
+    } else {
+        ClassFurniture::No
+    };
+    ClassVerdict {
+        related: RELATED.is_match(&words),
+        furniture,
+        caption: words.to_ascii_lowercase().contains("caption"),
     }
-    if MAYBE.is_match(&words) {
-        return false;
-    }
-    if UNLIKELY.is_match(&words) || MORE_UNLIKELY.is_match(&words) {
-        return true;
-    }
-    WEAK_UNLIKELY.is_match(&words) && small_share()
 }
 
 /// A property elements inherit from their ancestors (inside furniture, inside a marked article
@@ -116,20 +133,20 @@ pub(super) fn is_unlikely(element: ElementRef<'_>, stats: &HashMap<NodeId, TextS
 /// find).
 pub(super) struct Inherited<'s> {
     judge: Box<dyn Fn(ElementRef<'_>) -> bool + 's>,
-    known: HashMap<NodeId, bool>,
+    known: FxHashMap<NodeId, bool>,
 }
 
 impl<'s> Inherited<'s> {
     pub(super) fn new(judge: impl Fn(ElementRef<'_>) -> bool + 's) -> Self {
         Inherited {
             judge: Box::new(judge),
-            known: HashMap::new(),
+            known: FxHashMap::default(),
         }
     }
 
     /// Inside furniture: below a furniture-classed container ([`is_unlikely`], when `classed`)
     /// or chrome ([`Role::Skip`]).
-    pub(super) fn furniture(stats: &'s HashMap<NodeId, TextStats>, classed: bool) -> Self {
+    pub(super) fn furniture(stats: &'s PageStats, classed: bool) -> Self {
         Inherited::new(move |e| {
             role(e.value().name()) == Role::Skip || (classed && is_unlikely(e, stats))
         })
@@ -192,80 +209,6 @@ pub(super) fn own_text_chars(element: ElementRef<'_>) -> usize {
         .sum()
 }
 
-/// Text and link text of every element, gathered in one pass (chrome and hidden parts excluded).
-#[derive(Debug, Default, Clone, Copy)]
-pub(super) struct TextStats {
-    pub(super) chars: usize,
-    link_chars: usize,
-    /// Commas (and their CJK forms) in the text: Readability's sign of prose.
-    commas: usize,
-}
-
-impl TextStats {
-    pub(super) fn link_density(self) -> f64 {
-        if self.chars == 0 {
-            0.0
-        } else {
-            self.link_chars as f64 / self.chars as f64
-        }
-    }
-}
-
-pub(super) fn gather_stats(page: &Html) -> HashMap<NodeId, TextStats> {
-    let mut stats = HashMap::new();
-    let mut stack: Vec<(NodeId, TextStats, bool)> = Vec::new();
-    let mut skipping: Option<NodeId> = None;
-    for edge in page.tree.root().traverse() {
-        match edge {
-            Edge::Open(node) => {
-                if skipping.is_some() {
-                    continue;
-                }
-                match node.value() {
-                    Node::Element(element) => {
-                        if role(element.name()) == Role::Skip || is_hidden(element) {
-                            skipping = Some(node.id());
-                            continue;
-                        }
-                        let in_link =
-                            element.name() == "a" || stack.last().is_some_and(|frame| frame.2);
-                        stack.push((node.id(), TextStats::default(), in_link));
-                    }
-                    Node::Text(text) => {
-                        if let Some(frame) = stack.last_mut() {
-                            let chars = text.trim().chars().count();
-                            frame.1.chars += chars;
-                            frame.1.commas += text.matches([',', '\u{3001}', '\u{ff0c}']).count();
-                            if frame.2 {
-                                frame.1.link_chars += chars;
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            Edge::Close(node) => {
-                if skipping == Some(node.id()) {
-                    skipping = None;
-                    continue;
-                }
-                if skipping.is_some() || !node.value().is_element() {
-                    continue;
-                }
-                if let Some((id, own, _)) = stack.pop() {
-                    stats.insert(id, own);
-                    if let Some(parent) = stack.last_mut() {
-                        parent.1.chars += own.chars;
-                        parent.1.link_chars += own.link_chars;
-                        parent.1.commas += own.commas;
-                    }
-                }
-            }
-        }
-    }
-    stats
-}
-
 /// The elements that hold the article, in document order: the best-scoring container
 /// (paragraphs score their parent fully, their grandparent half and the next a third, more for
 /// longer text and more commas, as Readability does) with its siblings that score nearly as
@@ -303,11 +246,15 @@ impl Scoring {
 /// `<div>` of 25 characters or more that is not chrome, not in furniture (comment threads
 /// included) and not mostly links. What a chosen region is measured against: a region holding a
 /// small share of it probably missed the article.
-pub(super) fn page_paragraph_chars(page: &Html, stats: &HashMap<NodeId, TextStats>) -> usize {
-    static TEXT_BLOCKS: LazyLock<Selector> = LazyLock::new(|| selector("p, pre, div"));
+pub(super) fn page_paragraph_chars(stats: &PageStats) -> usize {
     // Chrome has no stats, so counting it as furniture too changes nothing here.
     let mut furniture = Inherited::furniture(stats, true);
-    page.select(&TEXT_BLOCKS)
+    stats
+        .elements
+        .blocks
+        .iter()
+        .copied()
+        .filter(|block| matches!(block.value().name(), "p" | "pre" | "div"))
         .filter_map(|block| {
             let chars = paragraph_chars(block, stats)?;
             (!furniture.is_below(block)).then_some(chars)
@@ -316,7 +263,7 @@ pub(super) fn page_paragraph_chars(page: &Html, stats: &HashMap<NodeId, TextStat
 }
 
 /// The characters `block` adds to the page's paragraph text, if it counts as a paragraph.
-fn paragraph_chars(block: ElementRef<'_>, stats: &HashMap<NodeId, TextStats>) -> Option<usize> {
+fn paragraph_chars(block: ElementRef<'_>, stats: &PageStats) -> Option<usize> {
     let s = stats.get(&block.id())?;
     let chars = if block.value().name() == "div" {
         own_text_chars(block)
@@ -328,20 +275,20 @@ fn paragraph_chars(block: ElementRef<'_>, stats: &HashMap<NodeId, TextStats>) ->
 
 pub(super) fn content_roots<'p>(
     page: &'p Html,
-    stats: &HashMap<NodeId, TextStats>,
+    stats: &PageStats<'p>,
     scoring: Scoring,
 ) -> Vec<ElementRef<'p>> {
     let strip_unlikely = scoring.strip_unlikely;
-    static PARAGRAPHS: LazyLock<Selector> =
-        LazyLock::new(|| selector("p, pre, td, blockquote, div"));
-    static ARTICLE_BODY: LazyLock<Selector> =
-        LazyLock::new(|| selector(r#"[itemprop="articleBody"]"#));
     // A page that marks its article body says where it is. Some mark every paragraph
     // (`<p itemprop="articleBody">` each): the body is all of them, those inside another
     // marked one counted once.
     let mut in_marked = Inherited::new(|a| a.value().attr("itemprop") == Some("articleBody"));
-    let marked: Vec<ElementRef<'p>> = page
-        .select(&ARTICLE_BODY)
+    let marked: Vec<ElementRef<'p>> = stats
+        .elements
+        .marked
+        .iter()
+        .copied()
+        .filter(|b| b.value().attr("itemprop") == Some("articleBody"))
         .filter(|b| !in_marked.is_below(*b))
         .collect();
     let marked_chars: usize = marked
@@ -355,12 +302,12 @@ pub(super) fn content_roots<'p>(
             .collect();
     }
     let mut order: Vec<NodeId> = Vec::new();
-    let mut scores: HashMap<NodeId, f64> = HashMap::new();
+    let mut scores: FxHashMap<NodeId, f64> = FxHashMap::default();
     let mut furniture = Inherited::furniture(stats, strip_unlikely);
     // Paragraph text each paragraph adds, summed below an element on demand (for the few
     // elements the widening asks about), to widen the chosen container to a split body.
-    let mut own_paragraph_chars: HashMap<NodeId, usize> = HashMap::new();
-    for paragraph in page.select(&PARAGRAPHS) {
+    let mut own_paragraph_chars: FxHashMap<NodeId, usize> = FxHashMap::default();
+    for &paragraph in &stats.elements.blocks {
         let chars = if paragraph.value().name() == "div" {
             own_text_chars(paragraph)
         } else {
@@ -464,7 +411,7 @@ pub(super) fn content_roots<'p>(
 /// The paragraph characters strictly below each element of `chain` (an element, then its
 /// ancestors), in one walk of the outermost's subtree rather than a walk up from every
 /// paragraph, which costs the page's depth per paragraph.
-fn paragraph_chars_below(chain: &[ElementRef<'_>], own: &HashMap<NodeId, usize>) -> Vec<usize> {
+fn paragraph_chars_below(chain: &[ElementRef<'_>], own: &FxHashMap<NodeId, usize>) -> Vec<usize> {
     let mut below = vec![0; chain.len()];
     let Some(outermost) = chain.last() else {
         return below;
@@ -551,7 +498,7 @@ pub(super) fn leads_before<'p>(roots: &[ElementRef<'p>]) -> Vec<ElementRef<'p>> 
     };
     let mut leads: Vec<ElementRef<'p>> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
-    let around_first: HashSet<NodeId> = first.ancestors().map(|a| a.id()).collect();
+    let around_first: FxHashSet<NodeId> = first.ancestors().map(|a| a.id()).collect();
     // Each candidate costs its depth and its text: a page of lead-classed elements nested as
     // deep as it is long would make that quadratic, and a real article has one or two.
     let mut candidates = 0;

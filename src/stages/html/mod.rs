@@ -8,7 +8,6 @@
 //! skips page chrome, and writes blocks separated by blank lines. The walk is iterative, so a
 //! page nested 100,000 levels deep cannot overflow the stack.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use ego_tree::iter::Edge;
@@ -19,8 +18,10 @@ use crate::article::{Article, InputFormat};
 
 mod content;
 mod prescan;
+mod stats;
 mod title;
 use content::*;
+use stats::*;
 
 /// What a whole HTML page yields before the shared text stages run.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -78,11 +79,7 @@ fn selector(css: &str) -> Selector {
 }
 
 static OG_TITLE: LazyLock<Selector> = LazyLock::new(|| selector(r#"meta[property="og:title"]"#));
-static TITLE: LazyLock<Selector> = LazyLock::new(|| selector("title"));
 static H1: LazyLock<Selector> = LazyLock::new(|| selector("h1"));
-static ARTICLE: LazyLock<Selector> = LazyLock::new(|| selector("article"));
-static MAIN: LazyLock<Selector> = LazyLock::new(|| selector("main"));
-static BODY: LazyLock<Selector> = LazyLock::new(|| selector("body"));
 static TIME: LazyLock<Selector> = LazyLock::new(|| selector("time[datetime]"));
 static AUTHOR_META: LazyLock<Selector> = LazyLock::new(|| {
     selector(r#"meta[name="author"], meta[property="article:author"], meta[name="byl"]"#)
@@ -148,8 +145,12 @@ pub fn extract(html: &str) -> HtmlDocument {
     let stats = gather_stats(&page);
     let roots = content_roots(&page, &stats, Scoring::ATTEMPTS[0]);
 
+    let elements = &stats.elements;
     let meta_content = |s: &Selector| {
-        page.select(s)
+        elements
+            .metas
+            .iter()
+            .filter(|m| s.matches(m))
             .filter_map(|m| m.value().attr("content"))
             .map(collapse_whitespace)
             .find(|c| !c.is_empty())
@@ -158,14 +159,16 @@ pub fn extract(html: &str) -> HtmlDocument {
     let first_h1 = roots
         .iter()
         .find_map(|root| root.select(&H1).find(non_empty))
-        .or_else(|| page.select(&H1).find(non_empty));
+        .or_else(|| elements.h1s.iter().copied().find(non_empty));
     let (title, title_h1) = match meta_content(&OG_TITLE) {
         Some(title) => (Some(title), None),
         None => match first_h1 {
             Some(h1) => (Some(collapse_whitespace(&element_text(h1))), Some(h1)),
             None => (
-                page.select(&TITLE)
-                    .map(|t| collapse_whitespace(&element_text(t)))
+                elements
+                    .titles
+                    .iter()
+                    .map(|t| collapse_whitespace(&element_text(*t)))
                     .find(|t| !t.is_empty()),
                 None,
             ),
@@ -178,14 +181,17 @@ pub fn extract(html: &str) -> HtmlDocument {
     });
 
     let date = DATE_META.iter().find_map(meta_content).or_else(|| {
-        page.select(&TIME)
+        elements
+            .times
+            .iter()
+            .filter(|t| TIME.matches(t))
             .filter_map(|t| t.value().attr("datetime"))
             .map(|d| d.trim().to_string())
             .find(|d| !d.is_empty())
     });
 
     let skip_h1 = skip_h1.map(|h| h.id());
-    let write = |roots: &[ElementRef<'_>], stats: Option<&HashMap<NodeId, TextStats>>| {
+    let write = |roots: &[ElementRef<'_>], stats: Option<&PageStats>| {
         let mut writer = BlockWriter::default();
         for lead in leads_before(roots) {
             walk(lead, skip_h1, stats, &mut writer);
@@ -201,7 +207,7 @@ pub fn extract(html: &str) -> HtmlDocument {
     // holding a small share of the page's paragraph text (not counting furniture) was misled by
     // class names (a caption's `text` class above the body's `field-label-hidden`): retry
     // without class weights. The longest answer is kept.
-    let page_chars = page_paragraph_chars(&page, &stats);
+    let page_chars = page_paragraph_chars(&stats);
     let mut best_chars = writer.out.chars().count();
     let mut attempts = Vec::new();
     if best_chars < MIN_ARTICLE_CHARS {
@@ -224,7 +230,7 @@ pub fn extract(html: &str) -> HtmlDocument {
     // better, the whole content root without furniture is the answer when it holds several
     // times more text.
     let root = content_root(&page, &stats);
-    let root_chars = stats.get(&root.id()).map_or(0, |s| s.chars);
+    let root_chars = stats.chars(root.id());
     if best_chars * WHOLE_ROOT_RATIO < root_chars {
         let whole = write(&[root], Some(&stats));
         if best_chars * WHOLE_ROOT_RATIO < whole.out.chars().count() {
@@ -240,14 +246,19 @@ pub fn extract(html: &str) -> HtmlDocument {
         let lower = a.to_ascii_lowercase();
         lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.")
     };
-    let author = page
-        .select(&AUTHOR_META)
+    let author = elements
+        .metas
+        .iter()
+        .filter(|m| AUTHOR_META.matches(m))
         .filter_map(|m| m.value().attr("content"))
         .map(collapse_whitespace)
         .find(|a| !a.is_empty() && !is_url(a))
         .or_else(|| {
-            page.select(&AUTHOR_ELEMENT)
-                .map(|a| collapse_whitespace(&element_text(a)))
+            elements
+                .marked
+                .iter()
+                .filter(|a| AUTHOR_ELEMENT.matches(a))
+                .map(|a| collapse_whitespace(&element_text(*a)))
                 .find(|a| !a.is_empty() && a.chars().count() <= 100 && !is_url(a))
         });
     let language = page
@@ -258,8 +269,10 @@ pub fn extract(html: &str) -> HtmlDocument {
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .or_else(|| meta_content(&OG_LOCALE));
-    let url = page
-        .select(&CANONICAL)
+    let url = elements
+        .links
+        .iter()
+        .filter(|l| CANONICAL.matches(l))
         .filter_map(|l| l.value().attr("href"))
         .map(|h| h.trim().to_string())
         .find(|h| !h.is_empty())
@@ -320,33 +333,32 @@ fn role(name: &str) -> Role {
 }
 
 fn is_hidden(element: &scraper::node::Element) -> bool {
-    element.attr("hidden").is_some()
-        || element
-            .attr("aria-hidden")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-        || element.attr("style").is_some_and(|s| {
-            let style: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    // One pass over the attributes: `attr` would turn each name into an atom to look it up.
+    element.attrs().any(|(name, value)| match name {
+        "hidden" => true,
+        "aria-hidden" => value.eq_ignore_ascii_case("true"),
+        "style" => {
+            let style: String = value.chars().filter(|c| !c.is_whitespace()).collect();
             style.to_ascii_lowercase().contains("display:none")
-        })
+        }
+        _ => false,
+    })
 }
 
 /// A `<figcaption>`, or a short element classed as a caption (`image-caption`,
 /// `wp-caption-text`) outside a caption already: its text is a photo caption.
 fn is_caption_element(
     element: &scraper::node::Element,
-    stats: Option<&HashMap<NodeId, TextStats>>,
+    stats: Option<&PageStats>,
     id: NodeId,
 ) -> bool {
     if element.name() == "figcaption" {
         return true;
     }
     !matches!(element.name(), "body" | "html" | "main" | "article")
-        && class_and_id(element)
-            .to_ascii_lowercase()
-            .contains("caption")
         && stats
             .and_then(|s| s.get(&id))
-            .is_some_and(|s| s.chars <= MAX_CAPTION_CHARS)
+            .is_some_and(|s| s.classes.caption && s.chars <= MAX_CAPTION_CHARS)
 }
 
 /// Longer than this, an element classed as a caption holds more than a caption.
@@ -363,7 +375,7 @@ fn is_link_block(name: &str, stats: Option<&TextStats>) -> bool {
 fn walk(
     root: ElementRef<'_>,
     skip: Option<NodeId>,
-    stats: Option<&HashMap<NodeId, TextStats>>,
+    stats: Option<&PageStats>,
     writer: &mut BlockWriter,
 ) {
     let mut skipping: Option<ego_tree::NodeId> = None;
@@ -509,21 +521,29 @@ impl BlockWriter {
     }
 
     fn words(&mut self, text: &str) {
-        if text.starts_with(char::is_whitespace) {
-            self.pending = self.pending.max(Separator::Space);
-        }
-        let mut words = text
-            .split(char::is_whitespace)
-            .filter(|w| !w.is_empty())
-            .peekable();
-        while let Some(word) = words.next() {
-            self.word(word);
-            if words.peek().is_some() {
-                self.pending = Separator::Space;
+        // Any white space, before, between or after words, is at least a space. Words with one
+        // ASCII space between them are written as one run, as they would come out the same.
+        let bytes = text.as_bytes();
+        let (mut at, mut scan) = (0, 0);
+        while let Some((space, len)) = crate::swar::next_white_space(bytes, scan) {
+            let single_space = bytes[space] == b' '
+                && space > at
+                && bytes.get(space + 1..).is_some_and(|next| {
+                    !next.is_empty() && crate::swar::white_space_len(next).is_none()
+                });
+            if single_space {
+                scan = space + 1;
+                continue;
             }
-        }
-        if text.ends_with(char::is_whitespace) && !text.trim().is_empty() {
+            if space > at {
+                self.word(&text[at..space]);
+            }
             self.pending = self.pending.max(Separator::Space);
+            at = space + len;
+            scan = at;
+        }
+        if at < text.len() {
+            self.word(&text[at..]);
         }
     }
 

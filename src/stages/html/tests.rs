@@ -8,7 +8,14 @@ fn page(body: &str) -> String {
 
 #[test]
 fn built_in_selectors_parse() {
-    for s in [&*OG_TITLE, &*TITLE, &*H1, &*ARTICLE, &*MAIN, &*BODY, &*TIME] {
+    for s in [
+        &*OG_TITLE,
+        &*H1,
+        &*TIME,
+        &*AUTHOR_META,
+        &*AUTHOR_ELEMENT,
+        &*CANONICAL,
+    ] {
         let _ = s;
     }
     assert_eq!(DATE_META.len(), 7);
@@ -476,4 +483,51 @@ fn the_lead_in_the_article_header_comes_before_the_body() {
     );
     assert_eq!(text.matches("long night").count(), 1, "{text}");
     assert!(!text.contains("teaser copy"), "{text}");
+}
+
+/// The word-splitting the writer had before it scanned bytes: the reference it must agree with.
+fn words_by_chars(writer: &mut BlockWriter, text: &str) {
+    if text.starts_with(char::is_whitespace) {
+        writer.pending = writer.pending.max(Separator::Space);
+    }
+    let mut words = text
+        .split(char::is_whitespace)
+        .filter(|w| !w.is_empty())
+        .peekable();
+    while let Some(word) = words.next() {
+        writer.word(word);
+        if words.peek().is_some() {
+            writer.pending = Separator::Space;
+        }
+    }
+    if text.ends_with(char::is_whitespace) && !text.trim().is_empty() {
+        writer.pending = writer.pending.max(Separator::Space);
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn writing_words_by_bytes_agrees_with_splitting_by_chars(
+        pieces in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "a", "word", " ", "  ", "\t", "\n", "\u{a0}", "\u{3000}", "\u{2009}", "\u{85}",
+                "\u{1680}", "\u{205f}", "日本", "’", "\u{1f}", "x\u{200b}y", "Ünï", ",",
+            ]),
+            0..40,
+        ),
+        split in 0usize..40,
+    ) {
+        // Two text nodes in a row, as a walk writes them, so state carries across calls.
+        let text: String = pieces.concat();
+        let cut = (0..=split.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let (first, second) = text.split_at(cut);
+        let mut by_bytes = BlockWriter::default();
+        let mut by_chars = BlockWriter::default();
+        for part in [first, second] {
+            by_bytes.words(part);
+            words_by_chars(&mut by_chars, part);
+        }
+        proptest::prop_assert_eq!(&by_bytes.out, &by_chars.out);
+        proptest::prop_assert_eq!(by_bytes.pending, by_chars.pending);
+    }
 }
