@@ -95,6 +95,44 @@ pub fn next_white_space(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
     }
 }
 
+/// Where the run of words starting at `from` ends: the first white space character at or after
+/// `from` that is not one ASCII space between two other characters (or `bytes.len()`). Prose
+/// has a space every few bytes; blocks in which every space is single and no other byte can
+/// start white space are skipped at once.
+pub fn next_word_break(bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    loop {
+        // One byte past the block too, to see what follows a space in its last lane.
+        while let Some(window) = bytes.get(i..i + BLOCK + 1) {
+            let mut candidates = [0u8; BLOCK];
+            for lane in 0..BLOCK {
+                let (b, next) = (window[lane], window[lane + 1]);
+                let other = (b < b' ') | (b == 0xc2) | (b.wrapping_sub(0xe1) < 3);
+                let doubled = (b == b' ') & may_start_white_space(next);
+                candidates[lane] = u8::from(other | doubled);
+            }
+            if let Some(lane) = first_set(&candidates) {
+                i += lane;
+                break;
+            }
+            i += BLOCK;
+        }
+        let Some((space, len)) = next_white_space(bytes, i) else {
+            return bytes.len();
+        };
+        let single = len == 1
+            && bytes[space] == b' '
+            && space > from
+            && bytes
+                .get(space + 1..)
+                .is_some_and(|next| !next.is_empty() && white_space_len(next).is_none());
+        if !single {
+            return space;
+        }
+        i = space + 1;
+    }
+}
+
 #[inline(always)]
 fn may_start_white_space(b: u8) -> bool {
     (b <= b' ') | (b == 0xc2) | (b.wrapping_sub(0xe1) < 3)
@@ -135,6 +173,32 @@ mod tests {
                 "{c:?} (tail)"
             );
         }
+    }
+
+    #[test]
+    fn next_word_break_passes_single_spaces_only() {
+        let long = "word ".repeat(20);
+        assert_eq!(
+            next_word_break(long.as_bytes(), 0),
+            long.len() - 1,
+            "the trailing space"
+        );
+        let text = format!("{long}x  y");
+        assert_eq!(
+            next_word_break(text.as_bytes(), 0),
+            long.len() + 1,
+            "the doubled space"
+        );
+        assert_eq!(
+            next_word_break("a b\u{a0}c".as_bytes(), 0),
+            3,
+            "a no-break space"
+        );
+        assert_eq!(
+            next_word_break("a\u{1f}b c".as_bytes(), 0),
+            5,
+            "a control character"
+        );
     }
 
     #[test]

@@ -524,26 +524,22 @@ impl BlockWriter {
         // Any white space, before, between or after words, is at least a space. Words with one
         // ASCII space between them are written as one run, as they would come out the same.
         let bytes = text.as_bytes();
-        let (mut at, mut scan) = (0, 0);
-        while let Some((space, len)) = crate::swar::next_white_space(bytes, scan) {
-            let single_space = bytes[space] == b' '
-                && space > at
-                && bytes.get(space + 1..).is_some_and(|next| {
-                    !next.is_empty() && crate::swar::white_space_len(next).is_none()
-                });
-            if single_space {
-                scan = space + 1;
-                continue;
+        let mut at = 0;
+        while at < bytes.len() {
+            let mut spaced = false;
+            while let Some(len) = crate::swar::white_space_len(&bytes[at..]) {
+                at += len;
+                spaced = true;
             }
-            if space > at {
-                self.word(&text[at..space]);
+            if spaced {
+                self.pending = self.pending.max(Separator::Space);
             }
-            self.pending = self.pending.max(Separator::Space);
-            at = space + len;
-            scan = at;
-        }
-        if at < text.len() {
-            self.word(&text[at..]);
+            if at == bytes.len() {
+                break;
+            }
+            let end = crate::swar::next_word_break(bytes, at);
+            self.word(&text[at..end]);
+            at = end;
         }
     }
 
