@@ -53,7 +53,18 @@ pub(super) static NEGATIVE: LazyLock<regex::Regex> = LazyLock::new(|| {
 });
 
 pub(super) fn class_and_id(element: &scraper::node::Element) -> String {
-    // One pass over the attributes: `attr` would turn each name into an atom to look it up.
+    let mut words = String::new();
+    let (class, id) = class_and_id_attrs(element);
+    for value in [class, id].into_iter().flatten() {
+        words.push_str(value);
+        words.push(' ');
+    }
+    words
+}
+
+/// The `class` and `id` attributes, read in one pass over the attributes (`attr` would turn
+/// each name into an atom to look it up).
+pub(super) fn class_and_id_attrs(element: &scraper::node::Element) -> (Option<&str>, Option<&str>) {
     let (mut class, mut id) = (None, None);
     for (name, value) in element.attrs() {
         match name {
@@ -62,12 +73,7 @@ pub(super) fn class_and_id(element: &scraper::node::Element) -> String {
             _ => {}
         }
     }
-    let mut words = String::new();
-    for value in [class, id].into_iter().flatten() {
-        words.push_str(value);
-        words.push(' ');
-    }
-    words
+    (class, id)
 }
 
 /// Page furniture by its class or id: comment threads, share bars, related lists.

@@ -140,6 +140,9 @@ pub(super) fn gather_stats(page: &Html) -> PageStats<'_> {
     let mut stack: Vec<(NodeId, TextStats, bool)> = Vec::new();
     let mut skipping: Option<NodeId> = None;
     let mut page_chars = 0;
+    // Pages repeat the same class attribute on many elements (every card, every paragraph of
+    // a theme): each distinct class and id is matched against the furniture words once.
+    let mut verdicts: FxHashMap<(Option<&str>, Option<&str>), ClassVerdict> = FxHashMap::default();
     for edge in page.tree.root().traverse() {
         match edge {
             Edge::Open(node) => {
@@ -154,8 +157,15 @@ pub(super) fn gather_stats(page: &Html) -> PageStats<'_> {
                         }
                         let in_link =
                             element.name() == "a" || stack.last().is_some_and(|frame| frame.2);
+                        let key = class_and_id_attrs(element);
+                        let classes = match key {
+                            (None, None) => ClassVerdict::default(),
+                            _ => *verdicts
+                                .entry(key)
+                                .or_insert_with(|| class_verdict(element)),
+                        };
                         let own = TextStats {
-                            classes: class_verdict(element),
+                            classes,
                             ..TextStats::default()
                         };
                         stack.push((node.id(), own, in_link));
