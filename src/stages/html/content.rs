@@ -509,13 +509,15 @@ pub(super) fn class_weight(element: &scraper::node::Element) -> f64 {
 }
 
 /// Class words of an article's lead paragraph, in the languages of the pages seen: standfirst,
-/// abstract, excerpt, `perex` (Czech, Slovak), `sommario` (Italian), `Vorspann` (German),
-/// `chapô` (French), `dek` (US).
-const LEAD_WORDS: [&str; 10] = [
+/// abstract, excerpt, intro, summary, `perex` (Czech, Slovak), `sommario` (Italian), `Vorspann`
+/// (German), `chapô` (French), `dek` (US).
+const LEAD_WORDS: [&str; 12] = [
     "lead",
     "standfirst",
     "abstract",
     "excerpt",
+    "intro",
+    "summary",
     "perex",
     "sommario",
     "vorspann",
@@ -562,7 +564,9 @@ pub(super) fn leads_before<'p>(roots: &[ElementRef<'p>]) -> Vec<ElementRef<'p>> 
         let Some(element) = ElementRef::wrap(node) else {
             continue;
         };
-        if !is_lead_class(element.value()) || around_first.contains(&element.id()) {
+        if !(is_lead_class(element.value()) || is_lead_heading(element))
+            || around_first.contains(&element.id())
+        {
             continue;
         }
         candidates += 1;
@@ -586,6 +590,25 @@ pub(super) fn leads_before<'p>(roots: &[ElementRef<'p>]) -> Vec<ElementRef<'p>> 
     }
     leads
 }
+
+/// A subheading of prose length under the headline (`<h2>` of two sentences) is the article's
+/// standfirst, set as a heading; headlines and section titles are shorter. A heading that is a
+/// link is a teaser's.
+fn is_lead_heading(element: ElementRef<'_>) -> bool {
+    matches!(element.value().name(), "h2" | "h3" | "h4")
+        && element
+            .text()
+            .map(|t| t.trim().chars().count())
+            .sum::<usize>()
+            >= MIN_LEAD_HEADING_CHARS
+        && !element
+            .descendants()
+            .chain(element.ancestors())
+            .any(|n| n.value().as_element().is_some_and(|e| e.name() == "a"))
+}
+
+/// Shorter than this, a heading is a title, not a standfirst.
+const MIN_LEAD_HEADING_CHARS: usize = 100;
 
 /// How many lead-classed elements before the region are looked at.
 const MAX_LEAD_CANDIDATES: usize = 16;

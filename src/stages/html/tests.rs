@@ -477,3 +477,23 @@ fn the_lead_in_the_article_header_comes_before_the_body() {
     assert_eq!(text.matches("long night").count(), 1, "{text}");
     assert!(!text.contains("teaser copy"), "{text}");
 }
+
+#[test]
+fn a_standfirst_in_an_intro_box_or_a_long_subheading_comes_before_the_body() {
+    for standfirst in [
+        "<div class=\"article__intro\"><div class=\"summary\">The council backs the harbour plan after a long night of debate.</div></div>",
+        "<h2>The council backs the harbour plan after a long night of debate, and the port's owners say the work can start in spring.</h2>",
+    ] {
+        let html = page(&format!(
+            "<article><h1>Harbour plan</h1>{standfirst}<h2><a href=\"/other\">A linked teaser heading that is long enough to be a standfirst if it were not a link.</a></h2>\
+             <div class=\"body\">{}</div></article>",
+            story(6, "harbour plan")
+        ));
+        let text = extract(&html).text;
+        assert!(
+            text.starts_with("The council backs the harbour plan after a long night of debate"),
+            "{text}"
+        );
+        assert!(!text.contains("linked teaser"), "{text}");
+    }
+}
