@@ -421,13 +421,14 @@ pub(super) fn content_roots<'p>(
         }
         chain.push(parent);
     }
-    let inner = paragraph_chars_below(&chain, &own_paragraph_chars);
+    let (inner, readable) = paragraph_chars_below(&chain, &own_paragraph_chars, stats);
     let mut mine = inner[0];
-    for (parent, &theirs) in chain.iter().zip(&inner).skip(1) {
+    for ((parent, &theirs), &readable) in chain.iter().zip(&inner).zip(&readable).skip(1) {
         let parent_stats = stats.get(&parent.id()).copied().unwrap_or_default();
         // The walk below a wider root drops furniture-classed containers: climbing past one
-        // would lose the article.
-        if theirs * 2 < parent_stats.chars
+        // would lose the article. A level up mostly of lists and tables of text (a test's
+        // results table, a recipe's steps) is still the article's.
+        if readable * 2 < parent_stats.chars
             || parent_stats.link_density() >= 0.3
             || is_unlikely(*parent, stats)
         {
@@ -462,21 +463,44 @@ pub(super) fn content_roots<'p>(
 }
 
 /// The paragraph characters strictly below each element of `chain` (an element, then its
-/// ancestors), in one walk of the outermost's subtree rather than a walk up from every
-/// paragraph, which costs the page's depth per paragraph.
-fn paragraph_chars_below(chain: &[ElementRef<'_>], own: &HashMap<NodeId, usize>) -> Vec<usize> {
+/// ancestors), and the characters of its readable text (those paragraphs plus the list items,
+/// table rows and definitions that are not mostly links, each counted once), in one walk of the
+/// outermost's subtree rather than a walk up from every paragraph, which costs the page's depth
+/// per paragraph.
+fn paragraph_chars_below(
+    chain: &[ElementRef<'_>],
+    own: &HashMap<NodeId, usize>,
+    stats: &HashMap<NodeId, TextStats>,
+) -> (Vec<usize>, Vec<usize>) {
     let mut below = vec![0; chain.len()];
+    let mut readable = vec![0; chain.len()];
     let Some(outermost) = chain.last() else {
-        return below;
+        return (below, readable);
     };
     // The outermost `open` elements of the chain are open at this point of the walk.
     let mut open = 0;
+    // The list item or table row being walked: what is inside it is counted with it.
+    let mut in_item: Option<NodeId> = None;
     for edge in outermost.traverse() {
         match edge {
             Edge::Open(node) => {
+                let levels = chain.len() - open..;
                 if let Some(&chars) = own.get(&node.id()) {
-                    for sum in &mut below[chain.len() - open..] {
+                    for sum in &mut below[levels.clone()] {
                         *sum += chars;
+                    }
+                    if in_item.is_none() {
+                        for sum in &mut readable[levels.clone()] {
+                            *sum += chars;
+                        }
+                    }
+                }
+                if in_item.is_none() && is_text_item(node) {
+                    if let Some(s) = stats.get(&node.id()).filter(|s| s.link_density() < 0.5) {
+                        in_item = Some(node.id());
+                        for sum in &mut readable[levels] {
+                            *sum += s.chars;
+                        }
                     }
                 }
                 if open < chain.len() && node.id() == chain[chain.len() - 1 - open].id() {
@@ -484,13 +508,44 @@ fn paragraph_chars_below(chain: &[ElementRef<'_>], own: &HashMap<NodeId, usize>)
                 }
             }
             Edge::Close(node) => {
+                if in_item == Some(node.id()) {
+                    in_item = None;
+                }
                 if open > 0 && node.id() == chain[chain.len() - open].id() {
                     open -= 1;
                 }
             }
         }
     }
-    below
+    (below, readable)
+}
+
+/// A list item, table row or definition holding text, not blocks: a sidebar built as a list of
+/// widgets (`<li>` each with a heading and paragraphs) is not a list of text.
+fn is_text_item(node: NodeRef<'_, Node>) -> bool {
+    node.value()
+        .as_element()
+        .is_some_and(|e| matches!(e.name(), "li" | "tr" | "dd" | "dt"))
+        && !node.children().any(|child| {
+            child.value().as_element().is_some_and(|e| {
+                matches!(
+                    e.name(),
+                    "div"
+                        | "ul"
+                        | "ol"
+                        | "dl"
+                        | "table"
+                        | "form"
+                        | "section"
+                        | "h1"
+                        | "h2"
+                        | "h3"
+                        | "h4"
+                        | "h5"
+                        | "h6"
+                )
+            })
+        })
 }
 
 /// How many levels the chosen container may widen to take in a split body.

@@ -497,3 +497,31 @@ fn a_standfirst_in_an_intro_box_or_a_long_subheading_comes_before_the_body() {
         assert!(!text.contains("linked teaser"), "{text}");
     }
 }
+
+#[test]
+fn a_results_table_and_a_list_of_tips_beside_the_paragraphs_stay_in_the_article() {
+    // A page of modules: the paragraphs are a minority of the article's text, the rest is a
+    // results table and a list of tips, and the menus are more text than the article, so the
+    // whole page is no fallback.
+    let rows: String = (0..50)
+        .map(|i| format!("<tr><td>Seat model {i}</td><td>{i}0 euros</td><td>grade 2,{i}</td></tr>"))
+        .collect();
+    let tips: String = (0..14)
+        .map(|i| format!("<li>Tip {i}: try the seat in your own car before you buy it, with the child in it.</li>"))
+        .collect();
+    let menu: String = (0..300)
+        .map(|i| format!("<a href=\"/topic/{i}\">Topic number {i}</a> "))
+        .collect();
+    let html = page(&format!(
+        "<div class=\"menus\">{menu}</div><div class=\"l-main\"><div class=\"m-text\"><h1>Seats tested</h1>{}</div>\
+         <div class=\"m-text\"><table>{rows}</table></div>\
+         <div class=\"m-text\"><div class=\"flex\"><div class=\"mm-content\">{}</div></div></div>\
+         <div class=\"m-text\"><ul>{tips}</ul></div></div>",
+        story(7, "seat test"),
+        story(20, "inflatable seat")
+    ));
+    let text = extract(&html).text;
+    assert!(text.contains("Paragraph 6 about the seat test"), "{text}");
+    assert!(text.contains("Seat model 49 490 euros"), "{text}");
+    assert!(text.contains("Tip 13: try the seat"), "{text}");
+}
