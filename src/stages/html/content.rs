@@ -104,10 +104,24 @@ pub(super) fn is_unlikely(element: ElementRef<'_>, stats: &HashMap<NodeId, TextS
         return false;
     }
     if UNLIKELY.is_match(&words) || MORE_UNLIKELY.is_match(&words) {
-        return true;
+        // A wrapper holding the headline and most of the page's text is the page, whatever its
+        // classes say (`above-footer`, `product-header` around the whole product page).
+        return small_share() || !holds_a_headline(element);
     }
     WEAK_UNLIKELY.is_match(&words) && small_share()
 }
+
+/// Whether an `<h1>` is among the first elements below `element`: a page's headline opens its
+/// article. The look is bounded, so that judging every element of a deep page stays linear.
+fn holds_a_headline(element: ElementRef<'_>) -> bool {
+    element
+        .descendants()
+        .take(MAX_HEADLINE_LOOK)
+        .any(|n| n.value().as_element().is_some_and(|e| e.name() == "h1"))
+}
+
+/// How many elements below a wrapper are looked at for its headline.
+const MAX_HEADLINE_LOOK: usize = 2000;
 
 /// A property elements inherit from their ancestors (inside furniture, inside a marked article
 /// body), asked of many elements. Each element is judged once and the answer kept for its

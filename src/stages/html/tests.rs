@@ -525,3 +525,18 @@ fn a_results_table_and_a_list_of_tips_beside_the_paragraphs_stay_in_the_article(
     assert!(text.contains("Seat model 49 490 euros"), "{text}");
     assert!(text.contains("Tip 13: try the seat"), "{text}");
 }
+
+#[test]
+fn a_wrapper_classed_as_furniture_around_the_headline_and_most_text_is_not_furniture() {
+    let disclosure = "<p>Many of the offers on this site come from partners who pay us, which may affect where, how and in which order they appear, and the site does not include every offer.</p>".repeat(4);
+    let html = page(&format!(
+        "<section class=\"disclosure-body\">{disclosure}</section>\
+         <div class=\"above-footer\"><h1>Airline joins alliance</h1><div class=\"body\">{}</div>\
+         <div class=\"comment-list\"><p>A reader's comment, long enough to be a paragraph of text here.</p></div></div>",
+        story(12, "airline")
+    ));
+    let text = extract(&html).text;
+    assert!(text.starts_with("Paragraph 0 about the airline"), "{text}");
+    assert!(text.contains("Paragraph 11 about the airline"), "{text}");
+    assert!(!text.contains("reader's comment"), "{text}");
+}
