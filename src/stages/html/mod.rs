@@ -331,7 +331,8 @@ fn is_hidden(element: &scraper::node::Element) -> bool {
 }
 
 /// A `<figcaption>`, or a short element classed as a caption (`image-caption`,
-/// `wp-caption-text`) outside a caption already: its text is a photo caption.
+/// `wp-caption-text`, `legend`, French `legende`) outside a caption already: its text is a
+/// photo caption.
 fn is_caption_element(
     element: &scraper::node::Element,
     stats: Option<&HashMap<NodeId, TextStats>>,
@@ -341,9 +342,14 @@ fn is_caption_element(
         return true;
     }
     !matches!(element.name(), "body" | "html" | "main" | "article")
-        && class_and_id(element)
-            .to_ascii_lowercase()
-            .contains("caption")
+        && {
+            let words = class_and_id(element).to_ascii_lowercase();
+            // `legend` as a word of its own: German `grundlegende` (basic) contains it.
+            words.contains("caption")
+                || words
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|part| part.starts_with("legend"))
+        }
         && stats
             .and_then(|s| s.get(&id))
             .is_some_and(|s| s.chars <= MAX_CAPTION_CHARS)

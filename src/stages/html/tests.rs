@@ -540,3 +540,23 @@ fn a_wrapper_classed_as_furniture_around_the_headline_and_most_text_is_not_furni
     assert!(text.contains("Paragraph 11 about the airline"), "{text}");
     assert!(!text.contains("reader's comment"), "{text}");
 }
+
+#[test]
+fn an_image_legend_is_a_caption_but_a_word_containing_legend_is_not() {
+    let html = page(&format!(
+        "<article><h1>Forest plan</h1><h3 id=\"grundlegende-techniken\">Basic techniques for the plan.</h3>{}\
+         <div class=\"rightImage\"><img src=\"a.jpg\"><div class=\"legend\"><div class=\"content\">Chestnut groves are home to the stag beetle.</div></div></div>{}</article>",
+        story(4, "forest plan"),
+        story(4, "forest plan")
+    ));
+    let doc = extract(&html);
+    assert_eq!(
+        doc.captions,
+        vec!["Chestnut groves are home to the stag beetle.".to_string()]
+    );
+    assert!(
+        doc.text.contains("Basic techniques for the plan."),
+        "{}",
+        doc.text
+    );
+}
