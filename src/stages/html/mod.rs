@@ -18,9 +18,11 @@ use scraper::{ElementRef, Html, Node, Selector};
 use crate::article::{Article, InputFormat};
 
 mod content;
+mod lead;
 mod prescan;
 mod title;
 use content::*;
+use lead::leads_before;
 
 /// What a whole HTML page yields before the shared text stages run.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
