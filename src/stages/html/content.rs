@@ -1,7 +1,7 @@
 //! Where the article is on a page: the block with the best score of text, punctuation and
 //! link density (after Mozilla Readability), with the plain paragraphs beside it.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::*;
 
@@ -102,7 +102,9 @@ pub(super) fn is_unlikely(element: ElementRef<'_>, stats: &PageStats) -> bool {
     }
     match verdict.furniture {
         ClassFurniture::No => false,
-        ClassFurniture::Yes => true,
+        // A wrapper holding the headline and most of the page's text is the page, whatever its
+        // classes say (`above-footer`, `product-header` around the whole product page).
+        ClassFurniture::Yes => small_share || !holds_a_headline(element),
         ClassFurniture::WhenSmall => small_share,
     }
 }
@@ -128,9 +130,28 @@ pub(super) fn class_verdict(element: &scraper::node::Element) -> ClassVerdict {
     ClassVerdict {
         related: RELATED.is_match(&words),
         furniture,
-        caption: words.to_ascii_lowercase().contains("caption"),
+        caption: {
+            let words = words.to_ascii_lowercase();
+            // `legend` as a word of its own: German `grundlegende` (basic) contains it.
+            words.contains("caption")
+                || words
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|part| part.starts_with("legend"))
+        },
     }
 }
+
+/// Whether an `<h1>` is among the first elements below `element`: a page's headline opens its
+/// article. The look is bounded, so that judging every element of a deep page stays linear.
+fn holds_a_headline(element: ElementRef<'_>) -> bool {
+    element
+        .descendants()
+        .take(MAX_HEADLINE_LOOK)
+        .any(|n| n.value().as_element().is_some_and(|e| e.name() == "h1"))
+}
+
+/// How many elements below a wrapper are looked at for its headline.
+const MAX_HEADLINE_LOOK: usize = 2000;
 
 /// A property elements inherit from their ancestors (inside furniture, inside a marked article
 /// body), asked of many elements. Each element is judged once and the answer kept for its
@@ -374,13 +395,14 @@ pub(super) fn content_roots<'p>(
         }
         chain.push(parent);
     }
-    let inner = paragraph_chars_below(&chain, &own_paragraph_chars);
+    let (inner, readable) = paragraph_chars_below(&chain, &own_paragraph_chars, stats);
     let mut mine = inner[0];
-    for (parent, &theirs) in chain.iter().zip(&inner).skip(1) {
+    for ((parent, &theirs), &readable) in chain.iter().zip(&inner).zip(&readable).skip(1) {
         let parent_stats = stats.get(&parent.id()).copied().unwrap_or_default();
         // The walk below a wider root drops furniture-classed containers: climbing past one
-        // would lose the article.
-        if theirs * 2 < parent_stats.chars
+        // would lose the article. A level up mostly of lists and tables of text (a test's
+        // results table, a recipe's steps) is still the article's.
+        if readable * 2 < parent_stats.chars
             || parent_stats.link_density() >= 0.3
             || is_unlikely(*parent, stats)
         {
@@ -415,21 +437,44 @@ pub(super) fn content_roots<'p>(
 }
 
 /// The paragraph characters strictly below each element of `chain` (an element, then its
-/// ancestors), in one walk of the outermost's subtree rather than a walk up from every
-/// paragraph, which costs the page's depth per paragraph.
-fn paragraph_chars_below(chain: &[ElementRef<'_>], own: &FxHashMap<NodeId, usize>) -> Vec<usize> {
+/// ancestors), and the characters of its readable text (those paragraphs plus the list items,
+/// table rows and definitions that are not mostly links, each counted once), in one walk of the
+/// outermost's subtree rather than a walk up from every paragraph, which costs the page's depth
+/// per paragraph.
+fn paragraph_chars_below(
+    chain: &[ElementRef<'_>],
+    own: &FxHashMap<NodeId, usize>,
+    stats: &PageStats,
+) -> (Vec<usize>, Vec<usize>) {
     let mut below = vec![0; chain.len()];
+    let mut readable = vec![0; chain.len()];
     let Some(outermost) = chain.last() else {
-        return below;
+        return (below, readable);
     };
     // The outermost `open` elements of the chain are open at this point of the walk.
     let mut open = 0;
+    // The list item or table row being walked: what is inside it is counted with it.
+    let mut in_item: Option<NodeId> = None;
     for edge in outermost.traverse() {
         match edge {
             Edge::Open(node) => {
+                let levels = chain.len() - open..;
                 if let Some(&chars) = own.get(&node.id()) {
-                    for sum in &mut below[chain.len() - open..] {
+                    for sum in &mut below[levels.clone()] {
                         *sum += chars;
+                    }
+                    if in_item.is_none() {
+                        for sum in &mut readable[levels.clone()] {
+                            *sum += chars;
+                        }
+                    }
+                }
+                if in_item.is_none() && is_text_item(node) {
+                    if let Some(s) = stats.get(&node.id()).filter(|s| s.link_density() < 0.5) {
+                        in_item = Some(node.id());
+                        for sum in &mut readable[levels] {
+                            *sum += s.chars;
+                        }
                     }
                 }
                 if open < chain.len() && node.id() == chain[chain.len() - 1 - open].id() {
@@ -437,13 +482,44 @@ fn paragraph_chars_below(chain: &[ElementRef<'_>], own: &FxHashMap<NodeId, usize
                 }
             }
             Edge::Close(node) => {
+                if in_item == Some(node.id()) {
+                    in_item = None;
+                }
                 if open > 0 && node.id() == chain[chain.len() - open].id() {
                     open -= 1;
                 }
             }
         }
     }
-    below
+    (below, readable)
+}
+
+/// A list item, table row or definition holding text, not blocks: a sidebar built as a list of
+/// widgets (`<li>` each with a heading and paragraphs) is not a list of text.
+fn is_text_item(node: NodeRef<'_, Node>) -> bool {
+    node.value()
+        .as_element()
+        .is_some_and(|e| matches!(e.name(), "li" | "tr" | "dd" | "dt"))
+        && !node.children().any(|child| {
+            child.value().as_element().is_some_and(|e| {
+                matches!(
+                    e.name(),
+                    "div"
+                        | "ul"
+                        | "ol"
+                        | "dl"
+                        | "table"
+                        | "form"
+                        | "section"
+                        | "h1"
+                        | "h2"
+                        | "h3"
+                        | "h4"
+                        | "h5"
+                        | "h6"
+                )
+            })
+        })
 }
 
 /// How many levels the chosen container may widen to take in a split body.
@@ -460,90 +536,3 @@ pub(super) fn class_weight(element: &scraper::node::Element) -> f64 {
     }
     weight
 }
-
-/// Class words of an article's lead paragraph, in the languages of the pages seen: standfirst,
-/// abstract, excerpt, `perex` (Czech, Slovak), `sommario` (Italian), `Vorspann` (German),
-/// `chapô` (French), `dek` (US).
-const LEAD_WORDS: [&str; 10] = [
-    "lead",
-    "standfirst",
-    "abstract",
-    "excerpt",
-    "perex",
-    "sommario",
-    "vorspann",
-    "chapo",
-    "chapeau",
-    "dek",
-];
-
-fn is_lead_class(element: &scraper::node::Element) -> bool {
-    element.attr("class").is_some_and(|classes| {
-        classes
-            .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
-            .any(|part| LEAD_WORDS.iter().any(|w| part.eq_ignore_ascii_case(w)))
-    })
-}
-
-/// The article's lead paragraphs that stand before the chosen region, outside it (often in the
-/// article's `<header>`, with the headline): elements classed as a lead within the nearest
-/// `<article>` around the region (else the region's parent), before the region in document
-/// order.
-pub(super) fn leads_before<'p>(roots: &[ElementRef<'p>]) -> Vec<ElementRef<'p>> {
-    let Some(first) = roots.first() else {
-        return Vec::new();
-    };
-    let Some(scope) = first
-        .ancestors()
-        .filter_map(ElementRef::wrap)
-        .take(MAX_LEAD_DEPTH)
-        .find(|a| a.value().name() == "article")
-        .or_else(|| first.parent().and_then(ElementRef::wrap))
-    else {
-        return Vec::new();
-    };
-    let mut leads: Vec<ElementRef<'p>> = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    let around_first: FxHashSet<NodeId> = first.ancestors().map(|a| a.id()).collect();
-    // Each candidate costs its depth and its text: a page of lead-classed elements nested as
-    // deep as it is long would make that quadratic, and a real article has one or two.
-    let mut candidates = 0;
-    for node in scope.descendants() {
-        if node.id() == first.id() || candidates == MAX_LEAD_CANDIDATES {
-            break;
-        }
-        let Some(element) = ElementRef::wrap(node) else {
-            continue;
-        };
-        if !is_lead_class(element.value()) || around_first.contains(&element.id()) {
-            continue;
-        }
-        candidates += 1;
-        if leads
-            .iter()
-            .any(|lead| element.ancestors().any(|a| a.id() == lead.id()))
-        {
-            continue;
-        }
-        let text = collapse_whitespace(&element.text().collect::<String>());
-        // A lead cut off (`…`) is a teaser's copy of the first paragraph; the same lead twice
-        // (a header's and a summary's copy) is one.
-        let cut_off = text.ends_with("...") || text.ends_with('\u{2026}');
-        if (MIN_LEAD_CHARS..=MAX_LEAD_CHARS).contains(&text.chars().count())
-            && !cut_off
-            && !texts.contains(&text)
-        {
-            leads.push(element);
-            texts.push(text);
-        }
-    }
-    leads
-}
-
-/// How many lead-classed elements before the region are looked at.
-const MAX_LEAD_CANDIDATES: usize = 16;
-
-/// How far above the region its `<article>` may be for a lead in it to count.
-const MAX_LEAD_DEPTH: usize = 5;
-const MIN_LEAD_CHARS: usize = 40;
-const MAX_LEAD_CHARS: usize = 1500;

@@ -17,10 +17,12 @@ use scraper::{ElementRef, Html, Node, Selector};
 use crate::article::{Article, InputFormat};
 
 mod content;
+mod lead;
 mod prescan;
 mod stats;
 mod title;
 use content::*;
+use lead::leads_before;
 use stats::*;
 
 /// What a whole HTML page yields before the shared text stages run.
@@ -346,7 +348,8 @@ fn is_hidden(element: &scraper::node::Element) -> bool {
 }
 
 /// A `<figcaption>`, or a short element classed as a caption (`image-caption`,
-/// `wp-caption-text`) outside a caption already: its text is a photo caption.
+/// `wp-caption-text`, `legend`, French `legende`) outside a caption already: its text is a
+/// photo caption.
 fn is_caption_element(
     element: &scraper::node::Element,
     stats: Option<&PageStats>,

@@ -531,3 +531,86 @@ proptest::proptest! {
         proptest::prop_assert_eq!(by_bytes.pending, by_chars.pending);
     }
 }
+
+#[test]
+fn a_standfirst_in_an_intro_box_or_a_long_subheading_comes_before_the_body() {
+    for standfirst in [
+        "<div class=\"article__intro\"><div class=\"summary\">The council backs the harbour plan after a long night of debate.</div></div>",
+        "<h2>The council backs the harbour plan after a long night of debate, and the port's owners say the work can start in spring.</h2>",
+    ] {
+        let html = page(&format!(
+            "<article><h1>Harbour plan</h1>{standfirst}<h2><a href=\"/other\">A linked teaser heading that is long enough to be a standfirst if it were not a link.</a></h2>\
+             <div class=\"body\">{}</div></article>",
+            story(6, "harbour plan")
+        ));
+        let text = extract(&html).text;
+        assert!(
+            text.starts_with("The council backs the harbour plan after a long night of debate"),
+            "{text}"
+        );
+        assert!(!text.contains("linked teaser"), "{text}");
+    }
+}
+
+#[test]
+fn a_results_table_and_a_list_of_tips_beside_the_paragraphs_stay_in_the_article() {
+    // A page of modules: the paragraphs are a minority of the article's text, the rest is a
+    // results table and a list of tips, and the menus are more text than the article, so the
+    // whole page is no fallback.
+    let rows: String = (0..50)
+        .map(|i| format!("<tr><td>Seat model {i}</td><td>{i}0 euros</td><td>grade 2,{i}</td></tr>"))
+        .collect();
+    let tips: String = (0..14)
+        .map(|i| format!("<li>Tip {i}: try the seat in your own car before you buy it, with the child in it.</li>"))
+        .collect();
+    let menu: String = (0..300)
+        .map(|i| format!("<a href=\"/topic/{i}\">Topic number {i}</a> "))
+        .collect();
+    let html = page(&format!(
+        "<div class=\"menus\">{menu}</div><div class=\"l-main\"><div class=\"m-text\"><h1>Seats tested</h1>{}</div>\
+         <div class=\"m-text\"><table>{rows}</table></div>\
+         <div class=\"m-text\"><div class=\"flex\"><div class=\"mm-content\">{}</div></div></div>\
+         <div class=\"m-text\"><ul>{tips}</ul></div></div>",
+        story(7, "seat test"),
+        story(20, "inflatable seat")
+    ));
+    let text = extract(&html).text;
+    assert!(text.contains("Paragraph 6 about the seat test"), "{text}");
+    assert!(text.contains("Seat model 49 490 euros"), "{text}");
+    assert!(text.contains("Tip 13: try the seat"), "{text}");
+}
+
+#[test]
+fn a_wrapper_classed_as_furniture_around_the_headline_and_most_text_is_not_furniture() {
+    let disclosure = "<p>Many of the offers on this site come from partners who pay us, which may affect where, how and in which order they appear, and the site does not include every offer.</p>".repeat(4);
+    let html = page(&format!(
+        "<section class=\"disclosure-body\">{disclosure}</section>\
+         <div class=\"above-footer\"><h1>Airline joins alliance</h1><div class=\"body\">{}</div>\
+         <div class=\"comment-list\"><p>A reader's comment, long enough to be a paragraph of text here.</p></div></div>",
+        story(12, "airline")
+    ));
+    let text = extract(&html).text;
+    assert!(text.starts_with("Paragraph 0 about the airline"), "{text}");
+    assert!(text.contains("Paragraph 11 about the airline"), "{text}");
+    assert!(!text.contains("reader's comment"), "{text}");
+}
+
+#[test]
+fn an_image_legend_is_a_caption_but_a_word_containing_legend_is_not() {
+    let html = page(&format!(
+        "<article><h1>Forest plan</h1><h3 id=\"grundlegende-techniken\">Basic techniques for the plan.</h3>{}\
+         <div class=\"rightImage\"><img src=\"a.jpg\"><div class=\"legend\"><div class=\"content\">Chestnut groves are home to the stag beetle.</div></div></div>{}</article>",
+        story(4, "forest plan"),
+        story(4, "forest plan")
+    ));
+    let doc = extract(&html);
+    assert_eq!(
+        doc.captions,
+        vec!["Chestnut groves are home to the stag beetle.".to_string()]
+    );
+    assert!(
+        doc.text.contains("Basic techniques for the plan."),
+        "{}",
+        doc.text
+    );
+}
