@@ -18,6 +18,13 @@ const WORK_PER_BYTE: u64 = 256;
 /// Work any page may do whatever its size, so that small pages are never judged by ratio.
 const WORK_FLOOR: u64 = 4_000_000;
 
+/// What each open element costs an end tag that matches none of them: html5ever walks the whole
+/// stack checking every element against its scope and special-element sets (`</table>`,
+/// `</article>`, an unknown name), several times the work of a matched close. A page of unknown
+/// elements left open with stray end tags between them cost 1.1 us a byte at 128 KiB charged at
+/// one unit an element (a fuzz find).
+const UNMATCHED_WALK_COST: u64 = 4;
+
 /// An end tag whose element is not among this many innermost open elements is treated as
 /// unmatched (html5ever would search further; the estimate charges it the whole stack).
 const MATCH_WINDOW: usize = 64;
@@ -51,7 +58,7 @@ pub(super) fn tree_is_too_costly(html: &str, max_depth: usize) -> bool {
                             work += (stack.len() - index) as u64;
                             stack.truncate(index);
                         }
-                        None => work += stack.len() as u64 + 1,
+                        None => work += UNMATCHED_WALK_COST * (stack.len() as u64 + 1),
                     }
                     if name.is_formatting() {
                         formatting_open = formatting_open.saturating_sub(1);
@@ -281,6 +288,16 @@ mod tests {
     #[test]
     fn unmatched_end_tags_over_a_deep_stack_are_too_costly() {
         let html = format!("{}{}", "<b>".repeat(4_000), "</i>".repeat(1_000_000));
+        assert!(tree_is_too_costly(&html, 5_000));
+    }
+
+    #[test]
+    fn unknown_elements_left_open_with_stray_end_tags_are_too_costly() {
+        // The fuzz find (fuzz/corpus/html/unknown-elements-open-with-stray-end-tags): each
+        // repeat opens three unknown elements and closes none, and four end tags walk the stack.
+        let find: &[u8] = b"<!doctype html><ht\0\0\0\0ml><bodd>x</table><figurecaption>c</figcaption></fi#gure></article>";
+        let bytes: Vec<u8> = find.iter().copied().cycle().take(128 << 10).collect();
+        let html = String::from_utf8_lossy(&bytes);
         assert!(tree_is_too_costly(&html, 5_000));
     }
 
