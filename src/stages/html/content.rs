@@ -83,7 +83,8 @@ pub(super) fn is_unlikely(element: ElementRef<'_>, stats: &PageStats) -> bool {
     if matches!(value.name(), "html" | "body" | "main" | "article") {
         return false;
     }
-    let chars = stats.chars(element.id());
+    let own = stats.get(&element.id());
+    let chars = own.map_or(0, |s| s.chars);
     // A small form with fields to fill (a newsletter sign-up, a rating, a contact box) is
     // furniture; a page wrapped in one `<form>` (ASP.NET) is not small.
     if value.name() == "form"
@@ -93,9 +94,7 @@ pub(super) fn is_unlikely(element: ElementRef<'_>, stats: &PageStats) -> bool {
         return true;
     }
     // Chrome and hidden parts have no stats: their classes are read here.
-    let verdict = stats
-        .get(&element.id())
-        .map_or_else(|| class_verdict(value), |s| s.classes);
+    let verdict = own.map_or_else(|| class_verdict(value), |s| s.classes);
     let small_share = chars * 2 < stats.page_chars();
     if verdict.related && small_share {
         return true;
@@ -318,10 +317,7 @@ pub(super) fn content_roots<'p>(
         .filter(|b| b.value().attr("itemprop") == Some("articleBody"))
         .filter(|b| !in_marked.is_below(*b))
         .collect();
-    let marked_chars: usize = marked
-        .iter()
-        .map(|b| stats.get(&b.id()).map_or(0, |s| s.chars))
-        .sum();
+    let marked_chars: usize = marked.iter().map(|b| stats.chars(b.id())).sum();
     if marked_chars >= 200 {
         return marked
             .into_iter()
@@ -338,7 +334,7 @@ pub(super) fn content_roots<'p>(
         let chars = if paragraph.value().name() == "div" {
             own_text_chars(paragraph)
         } else {
-            stats.get(&paragraph.id()).map_or(0, |s| s.chars)
+            stats.chars(paragraph.id())
         };
         if chars < 25 || furniture.is_below(paragraph) {
             continue;
