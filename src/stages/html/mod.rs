@@ -18,11 +18,13 @@ use crate::article::{Article, InputFormat};
 
 mod content;
 mod lead;
+mod opening;
 mod prescan;
 mod stats;
 mod title;
 use content::*;
 use lead::leads_before;
+use opening::openings_before;
 use stats::*;
 
 /// What a whole HTML page yields before the shared text stages run.
@@ -195,8 +197,18 @@ pub fn extract(html: &str) -> HtmlDocument {
     let skip_h1 = skip_h1.map(|h| h.id());
     let write = |roots: &[ElementRef<'_>], stats: Option<&PageStats>| {
         let mut writer = BlockWriter::default();
-        for lead in leads_before(roots) {
-            walk(lead, skip_h1, stats, &mut writer);
+        let leads = leads_before(roots);
+        for lead in &leads {
+            walk(*lead, skip_h1, stats, &mut writer);
+        }
+        // The openings are not counted when answers are compared: they come with any region
+        // after the headline, and would tip the comparison towards the region they precede.
+        if let Some(stats) = stats {
+            let start = writer.out.len();
+            for opening in openings_before(roots, stats, &leads) {
+                walk(opening, skip_h1, Some(stats), &mut writer);
+            }
+            writer.opening_chars = writer.out[start..].chars().count();
         }
         for root in roots {
             walk(*root, skip_h1, stats, &mut writer);
@@ -210,7 +222,7 @@ pub fn extract(html: &str) -> HtmlDocument {
     // class names (a caption's `text` class above the body's `field-label-hidden`): retry
     // without class weights. The longest answer is kept.
     let page_chars = page_paragraph_chars(&stats);
-    let mut best_chars = writer.out.chars().count();
+    let mut best_chars = writer.counted_chars();
     let mut attempts = Vec::new();
     if best_chars < MIN_ARTICLE_CHARS {
         attempts.push(Scoring::ATTEMPTS[1]);
@@ -220,7 +232,7 @@ pub fn extract(html: &str) -> HtmlDocument {
     }
     for scoring in attempts {
         let retry = write(&content_roots(&page, &stats, scoring), Some(&stats));
-        let retry_chars = retry.out.chars().count();
+        let retry_chars = retry.counted_chars();
         if retry_chars > best_chars {
             best_chars = retry_chars;
             writer = retry;
@@ -235,7 +247,7 @@ pub fn extract(html: &str) -> HtmlDocument {
     let root_chars = stats.chars(root.id());
     if best_chars * WHOLE_ROOT_RATIO < root_chars {
         let whole = write(&[root], Some(&stats));
-        if best_chars * WHOLE_ROOT_RATIO < whole.out.chars().count() {
+        if best_chars * WHOLE_ROOT_RATIO < whole.counted_chars() {
             writer = whole;
         }
     }
@@ -472,6 +484,8 @@ struct BlockWriter {
     caption_by_class: bool,
     /// For each of `captions`, whether it came from an element classed as a caption.
     captions_by_class: Vec<bool>,
+    /// Characters of the opening paragraphs written before the region.
+    opening_chars: usize,
 }
 
 impl BlockWriter {
@@ -500,6 +514,12 @@ impl BlockWriter {
 }
 
 impl BlockWriter {
+    /// The characters of the text without the openings before the region: what answers are
+    /// compared by.
+    fn counted_chars(&self) -> usize {
+        self.out.chars().count().saturating_sub(self.opening_chars)
+    }
+
     fn open_or_close(&mut self, role: Role) {
         let separator = match role {
             Role::Block => Separator::Block,
