@@ -125,9 +125,11 @@ const MIN_ARTICLE_CHARS: usize = 500;
 const MIN_ARTICLE_SHARE_TENTHS: usize = 4;
 
 /// The content root without furniture replaces the chosen region when it holds this many times
-/// more text (trafilatura's fallback comparison; 2 takes in teaser lists beside short articles,
-/// 4 misses product and guide pages of many modules).
-const WHOLE_ROOT_RATIO: usize = 3;
+/// (in tenths) more text (trafilatura's fallback comparison; 2 takes in teaser lists beside
+/// short articles, 3 misses product and recipe pages whose description, ingredients and steps
+/// are modules of their own, 4 guide pages of many modules). The openings before the region
+/// are not counted in it.
+const WHOLE_ROOT_RATIO_TENTHS: usize = 25;
 
 /// Parses a whole page and extracts title, date, article text and figure captions.
 pub fn extract(html: &str) -> HtmlDocument {
@@ -245,9 +247,9 @@ pub fn extract(html: &str) -> HtmlDocument {
     // times more text.
     let root = content_root(&page, &stats);
     let root_chars = stats.chars(root.id());
-    if best_chars * WHOLE_ROOT_RATIO < root_chars {
+    if best_chars * WHOLE_ROOT_RATIO_TENTHS < root_chars * 10 {
         let whole = write(&[root], Some(&stats));
-        if best_chars * WHOLE_ROOT_RATIO < whole.counted_chars() {
+        if best_chars * WHOLE_ROOT_RATIO_TENTHS < whole.counted_chars() * 10 {
             writer = whole;
         }
     }
@@ -377,7 +379,7 @@ fn is_caption_element(
 }
 
 /// Longer than this, an element classed as a caption holds more than a caption.
-const MAX_CAPTION_CHARS: usize = 400;
+pub(super) const MAX_CAPTION_CHARS: usize = 400;
 
 /// Blocks that are mostly links (menus, related-article lists) are not article text.
 fn is_link_block(name: &str, stats: Option<&TextStats>) -> bool {
@@ -629,5 +631,7 @@ impl HtmlStage {
     }
 }
 
+#[cfg(test)]
+mod region_tests;
 #[cfg(test)]
 mod tests;

@@ -140,7 +140,7 @@ impl<'p> OpeningWalk<'_, 'p> {
             let skipped = stats.is_none_or(|s| {
                 s.chars == 0
                     || matches!(name, "figure" | "figcaption")
-                    || s.classes.caption
+                    || (s.classes.caption && s.chars <= MAX_CAPTION_CHARS)
                     || is_unlikely(e, self.stats)
                     || is_link_block(name, Some(&s))
             });
@@ -169,7 +169,7 @@ impl<'p> OpeningWalk<'_, 'p> {
 fn is_opening(name: &str, s: TextStats) -> bool {
     match name {
         "p" => s.chars >= MIN_OPENING_CHARS && s.link_density() < 0.25,
-        "h2" | "h3" | "h4" => s.chars >= MIN_OPENING_HEADING_CHARS && s.link_chars == 0,
+        "h2" | "h3" | "h4" => s.chars >= MIN_OPENING_HEADING_CHARS && s.link_density() < 0.25,
         _ => false,
     }
 }
@@ -229,5 +229,21 @@ mod tests {
         );
         let text = extract(&html).text;
         assert!(text.starts_with("Body paragraph 0"), "{text}");
+    }
+
+    #[test]
+    fn a_standfirst_set_as_a_heading_with_a_link_after_a_headline_in_the_header_is_kept() {
+        let html = format!(
+            "<!DOCTYPE html><html><head><title>T</title></head><body><article>\
+             <header><h1>The harbour reopens</h1></header><div class=\"content\">\
+             <div class=\"row\"><div class=\"col\"><div class=\"wrap\"><div class=\"block\">\
+             <h2>The harbour reopened on Monday after two years of work, as the port authority, \
+             which ran the works, <a href=\"/report\">said in its report</a>.</h2></div></div></div></div>\
+             <div class=\"row\"><div class=\"col\"><div class=\"wrap\"><div class=\"block\">{}</div></div></div></div>\
+             </div></article></body></html>",
+            body_paragraphs(8)
+        );
+        let text = extract(&html).text;
+        assert!(text.starts_with("The harbour reopened on Monday"), "{text}");
     }
 }

@@ -614,21 +614,3 @@ fn an_image_legend_is_a_caption_but_a_word_containing_legend_is_not() {
         doc.text
     );
 }
-
-#[test]
-fn a_login_dialog_with_its_messages_is_not_article() {
-    // A dialog of three forms (log in, register, reset), each with its error messages: they
-    // outscore a short article.
-    let messages: String = (0..14)
-        .map(|i| format!("<p class=\"error\">Message {i}: the password must be long, with a capital, a digit, and a sign.</p>"))
-        .collect();
-    let html = page(&format!(
-        "<div class=\"dialog\">{}</div>\
-         <div class=\"story\">{}</div>",
-        format!("<form><input type=\"password\" name=\"p\">{messages}</form>").repeat(3),
-        story(6, "ferry")
-    ));
-    let text = extract(&html).text;
-    assert!(text.contains("Paragraph 5 about the ferry"), "{text}");
-    assert!(!text.contains("password"), "{text}");
-}
