@@ -17,12 +17,14 @@ use scraper::{ElementRef, Html, Node, Selector};
 use crate::article::{Article, InputFormat};
 
 mod content;
+mod inline;
 mod lead;
 mod opening;
 mod prescan;
 mod stats;
 mod title;
 use content::*;
+use inline::{is_machine_timestamp, is_set_apart};
 use lead::leads_before;
 use opening::openings_before;
 use stats::*;
@@ -399,6 +401,7 @@ fn walk(
     let mut pre_depth = 0usize;
     // The outermost caption element being written: captions inside it are part of it.
     let mut caption_root: Option<NodeId> = None;
+    let mut parents = rustc_hash::FxHashMap::default();
     for edge in NodeRef::traverse(&root) {
         match edge {
             Edge::Open(node) => {
@@ -419,6 +422,7 @@ fn walk(
                             || is_hidden(element)
                             || furniture
                             || Some(node.id()) == skip
+                            || is_machine_timestamp(node)
                         {
                             skipping = Some(node.id());
                             continue;
@@ -429,6 +433,9 @@ fn walk(
                         if caption_root.is_none() && is_caption_element(element, stats, node.id()) {
                             caption_root = Some(node.id());
                             writer.start_caption(name != "figcaption");
+                        }
+                        if role == Role::Inline && is_set_apart(node, &mut parents) {
+                            writer.open_or_close(Role::Cell);
                         }
                         writer.open_or_close(role);
                     }
