@@ -58,6 +58,32 @@ pub(super) fn is_set_apart(node: NodeRef<'_, Node>, parents: &mut FxHashMap<Node
     })
 }
 
+/// A short paragraph that is all one link's text (`zurück`, a read-more line to another
+/// article, "Pictures of the meeting"): a pointer elsewhere, not article text. The link must
+/// be inside the paragraph: a paragraph inside a link is an unclosed anchor's (`<a name=…>`
+/// left open around the text), and the text is the page's.
+pub(super) fn is_link_line(node: NodeRef<'_, Node>, stats: Option<&TextStats>) -> bool {
+    let Some(s) = stats else {
+        return false;
+    };
+    let is_paragraph = node.value().as_element().is_some_and(|e| e.name() == "p");
+    if !is_paragraph || s.chars == 0 || s.chars >= MAX_LINK_LINE_CHARS || s.link_chars < s.chars {
+        return false;
+    }
+    let inside_a_link = node
+        .ancestors()
+        .any(|a| a.value().as_element().is_some_and(|e| e.name() == "a"));
+    !inside_a_link
+        && node.children().any(|c| {
+            c.value()
+                .as_element()
+                .is_some_and(|e| e.name() == "a" && e.attrs().any(|(name, _)| name == "href"))
+        })
+}
+
+/// Longer than this, a paragraph that is a link is more than a pointer (a teaser's text).
+const MAX_LINK_LINE_CHARS: usize = 100;
+
 /// Elements that style a run of words (`<strong>Der Konzern ist nach </strong><strong><em>NDR
 /// </em></strong><strong>-Recherchen</strong>`): pieces of one text, never items of their own.
 fn is_formatting(name: &str) -> bool {
@@ -134,5 +160,23 @@ mod tests {
         let text = extract(html).text;
         assert!(text.contains("unbelievable"), "{text}");
         assert!(text.contains("Rheinmetall is split"), "{text}");
+    }
+
+    #[test]
+    fn a_short_paragraph_that_is_one_link_is_not_article_but_one_in_an_open_anchor_is() {
+        let body: String = (0..5)
+            .map(|i| format!("<p>Paragraph {i} of the meeting, with words, commas, and detail enough to be text.</p>"))
+            .collect();
+        let html = format!(
+            "<!DOCTYPE html><html><head><title>T</title></head><body><article>{body}\
+             <p><a href=\"/gallery\">Pictures of the meeting</a></p>\
+             <a name=\"end\"><p>The last paragraph, inside an anchor left open.</p></a></article></body></html>"
+        );
+        let text = extract(&html).text;
+        assert!(!text.contains("Pictures of the meeting"), "{text}");
+        assert!(
+            text.contains("The last paragraph, inside an anchor"),
+            "{text}"
+        );
     }
 }

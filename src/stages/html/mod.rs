@@ -24,7 +24,7 @@ mod prescan;
 mod stats;
 mod title;
 use content::*;
-use inline::{is_machine_timestamp, is_set_apart};
+use inline::{is_link_line, is_machine_timestamp, is_set_apart};
 use lead::leads_before;
 use opening::openings_before;
 use stats::*;
@@ -417,6 +417,7 @@ fn walk(
                             && stats.is_some_and(|stats| {
                                 ElementRef::wrap(node).is_some_and(|e| is_unlikely(e, stats))
                                     || is_link_block(name, stats.get(&node.id()))
+                                    || is_link_line(node, stats.get(&node.id()))
                             });
                         if role == Role::Skip
                             || is_hidden(element)
