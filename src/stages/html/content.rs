@@ -85,10 +85,11 @@ pub(super) fn is_unlikely(element: ElementRef<'_>, stats: &PageStats) -> bool {
     }
     let own = stats.get(&element.id());
     let chars = own.map_or(0, |s| s.chars);
-    // A small form with fields to fill (a newsletter sign-up, a rating, a contact box) is
-    // furniture; a page wrapped in one `<form>` (ASP.NET) is not small.
+    // A small form with fields to fill (a newsletter sign-up, a rating, a contact box, a
+    // login dialog with its error messages) is furniture; a page wrapped in one `<form>`
+    // (ASP.NET) holds most of the page.
     if value.name() == "form"
-        && chars < MAX_FORM_CHARS
+        && (chars < MAX_FORM_CHARS || chars * 2 < stats.page_chars())
         && element.select(&FORM_FIELD).next().is_some()
     {
         return true;

@@ -17,12 +17,16 @@ use scraper::{ElementRef, Html, Node, Selector};
 use crate::article::{Article, InputFormat};
 
 mod content;
+mod inline;
 mod lead;
+mod opening;
 mod prescan;
 mod stats;
 mod title;
 use content::*;
+use inline::{is_link_line, is_machine_timestamp, is_set_apart};
 use lead::leads_before;
+use opening::openings_before;
 use stats::*;
 
 /// What a whole HTML page yields before the shared text stages run.
@@ -123,9 +127,11 @@ const MIN_ARTICLE_CHARS: usize = 500;
 const MIN_ARTICLE_SHARE_TENTHS: usize = 4;
 
 /// The content root without furniture replaces the chosen region when it holds this many times
-/// more text (trafilatura's fallback comparison; 2 takes in teaser lists beside short articles,
-/// 4 misses product and guide pages of many modules).
-const WHOLE_ROOT_RATIO: usize = 3;
+/// (in tenths) more text (trafilatura's fallback comparison; 2 takes in teaser lists beside
+/// short articles, 3 misses product and recipe pages whose description, ingredients and steps
+/// are modules of their own, 4 guide pages of many modules). The openings before the region
+/// are not counted in it.
+const WHOLE_ROOT_RATIO_TENTHS: usize = 25;
 
 /// Most node arenas of a page hold fewer than this many nodes; a larger page grows its arena as
 /// it would without a hint, so a page of nothing but `<` reserves no more than this.
@@ -213,8 +219,18 @@ pub fn extract(html: &str) -> HtmlDocument {
     let skip_h1 = skip_h1.map(|h| h.id());
     let write = |roots: &[ElementRef<'_>], stats: Option<&PageStats>| {
         let mut writer = BlockWriter::default();
-        for lead in leads_before(roots) {
-            walk(lead, skip_h1, stats, &mut writer);
+        let leads = leads_before(roots);
+        for lead in &leads {
+            walk(*lead, skip_h1, stats, &mut writer);
+        }
+        // The openings are not counted when answers are compared: they come with any region
+        // after the headline, and would tip the comparison towards the region they precede.
+        if let Some(stats) = stats {
+            let start = writer.out.len();
+            for opening in openings_before(roots, stats, &leads) {
+                walk(opening, skip_h1, Some(stats), &mut writer);
+            }
+            writer.opening_chars = writer.out[start..].chars().count();
         }
         for root in roots {
             walk(*root, skip_h1, stats, &mut writer);
@@ -228,7 +244,7 @@ pub fn extract(html: &str) -> HtmlDocument {
     // class names (a caption's `text` class above the body's `field-label-hidden`): retry
     // without class weights. The longest answer is kept.
     let page_chars = page_paragraph_chars(&stats);
-    let mut best_chars = writer.out.chars().count();
+    let mut best_chars = writer.counted_chars();
     let mut attempts = Vec::new();
     if best_chars < MIN_ARTICLE_CHARS {
         attempts.push(Scoring::ATTEMPTS[1]);
@@ -238,7 +254,7 @@ pub fn extract(html: &str) -> HtmlDocument {
     }
     for scoring in attempts {
         let retry = write(&content_roots(&page, &stats, scoring), Some(&stats));
-        let retry_chars = retry.out.chars().count();
+        let retry_chars = retry.counted_chars();
         if retry_chars > best_chars {
             best_chars = retry_chars;
             writer = retry;
@@ -251,9 +267,9 @@ pub fn extract(html: &str) -> HtmlDocument {
     // times more text.
     let root = content_root(&page, &stats);
     let root_chars = stats.chars(root.id());
-    if best_chars * WHOLE_ROOT_RATIO < root_chars {
+    if best_chars * WHOLE_ROOT_RATIO_TENTHS < root_chars * 10 {
         let whole = write(&[root], Some(&stats));
-        if best_chars * WHOLE_ROOT_RATIO < whole.out.chars().count() {
+        if best_chars * WHOLE_ROOT_RATIO_TENTHS < whole.counted_chars() * 10 {
             writer = whole;
         }
     }
@@ -383,7 +399,7 @@ fn is_caption_element(
 }
 
 /// Longer than this, an element classed as a caption holds more than a caption.
-const MAX_CAPTION_CHARS: usize = 400;
+pub(super) const MAX_CAPTION_CHARS: usize = 400;
 
 /// Blocks that are mostly links (menus, related-article lists) are not article text.
 fn is_link_block(name: &str, stats: Option<&TextStats>) -> bool {
@@ -403,6 +419,7 @@ fn walk(
     let mut pre_depth = 0usize;
     // The outermost caption element being written: captions inside it are part of it.
     let mut caption_root: Option<NodeId> = None;
+    let mut parents = rustc_hash::FxHashMap::default();
     for edge in NodeRef::traverse(&root) {
         match edge {
             Edge::Open(node) => {
@@ -418,11 +435,13 @@ fn walk(
                             && stats.is_some_and(|stats| {
                                 ElementRef::wrap(node).is_some_and(|e| is_unlikely(e, stats))
                                     || is_link_block(name, stats.get(&node.id()))
+                                    || is_link_line(node, stats.get(&node.id()))
                             });
                         if role == Role::Skip
                             || is_hidden(element)
                             || furniture
                             || Some(node.id()) == skip
+                            || is_machine_timestamp(node)
                         {
                             skipping = Some(node.id());
                             continue;
@@ -433,6 +452,9 @@ fn walk(
                         if caption_root.is_none() && is_caption_element(element, stats, node.id()) {
                             caption_root = Some(node.id());
                             writer.start_caption(name != "figcaption");
+                        }
+                        if role == Role::Inline && is_set_apart(node, &mut parents) {
+                            writer.open_or_close(Role::Cell);
                         }
                         writer.open_or_close(role);
                     }
@@ -490,6 +512,8 @@ struct BlockWriter {
     caption_by_class: bool,
     /// For each of `captions`, whether it came from an element classed as a caption.
     captions_by_class: Vec<bool>,
+    /// Characters of the opening paragraphs written before the region.
+    opening_chars: usize,
 }
 
 impl BlockWriter {
@@ -518,6 +542,12 @@ impl BlockWriter {
 }
 
 impl BlockWriter {
+    /// The characters of the text without the openings before the region: what answers are
+    /// compared by.
+    fn counted_chars(&self) -> usize {
+        self.out.chars().count().saturating_sub(self.opening_chars)
+    }
+
     fn open_or_close(&mut self, role: Role) {
         let separator = match role {
             Role::Block => Separator::Block,
@@ -627,5 +657,7 @@ impl HtmlStage {
     }
 }
 
+#[cfg(test)]
+mod region_tests;
 #[cfg(test)]
 mod tests;
