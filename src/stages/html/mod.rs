@@ -20,6 +20,7 @@ mod content;
 mod inline;
 mod lead;
 mod opening;
+mod parse;
 mod prescan;
 mod stats;
 mod title;
@@ -133,24 +134,6 @@ const MIN_ARTICLE_SHARE_TENTHS: usize = 4;
 /// are not counted in it.
 const WHOLE_ROOT_RATIO_TENTHS: usize = 25;
 
-/// Most node arenas of a page hold fewer than this many nodes; a larger page grows its arena as
-/// it would without a hint, so a page of nothing but `<` reserves no more than this.
-const NODE_HINT_CAP: usize = 1 << 18;
-
-/// html5ever's tree as [`Html::parse_document`] builds it, with the node arena sized up front:
-/// growing it by doubling moved every node built so far (an ego-tree node is 128 bytes)
-/// several times a page, 5% of the HTML path's time. A page has about one node per `<` (an
-/// element per start tag, a text node after most tags).
-fn parse(html: &str) -> Html {
-    use html5ever::tendril::TendrilSink;
-    let nodes = memchr::memchr_iter(b'<', html.as_bytes()).count();
-    let mut document = Html::new_document();
-    document.tree =
-        ego_tree::Tree::with_capacity(scraper::Node::Document, nodes.min(NODE_HINT_CAP) + 8);
-    html5ever::driver::parse_document(scraper::HtmlTreeSink::new(document), Default::default())
-        .one(html)
-}
-
 /// Parses a whole page and extracts title, date, article text and figure captions.
 pub fn extract(html: &str) -> HtmlDocument {
     if prescan::tree_is_too_costly(html, MAX_NESTING) {
@@ -167,7 +150,7 @@ pub fn extract(html: &str) -> HtmlDocument {
             ..HtmlDocument::default()
         };
     }
-    let page = parse(&title::closed(html));
+    let page = parse::tree(&title::closed(html));
     let stats = gather_stats(&page);
     let roots = content_roots(&page, &stats, Scoring::ATTEMPTS[0]);
 
