@@ -1,20 +1,11 @@
 //! Tests of where the region is and what is added to it, beside `tests.rs` (which holds the
 //! stage's older cases): pages in, text out.
 
+use super::tests::story;
 use super::*;
 
 fn page(body: &str) -> String {
     format!("<!DOCTYPE html><html><head><title>Site title</title></head><body>{body}</body></html>")
-}
-
-fn story(n: usize, topic: &str) -> String {
-    (0..n)
-        .map(|i| {
-            format!(
-                "<p>Paragraph {i} about the {topic}, with enough words, commas, and detail to be text.</p>"
-            )
-        })
-        .collect()
 }
 
 #[test]

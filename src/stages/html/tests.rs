@@ -371,7 +371,8 @@ fn a_page_nested_as_deep_as_it_is_long_is_extracted_in_linear_time() {
     });
 }
 
-fn story(n: usize, topic: &str) -> String {
+/// `n` paragraphs of prose about `topic`, long enough each to count as text.
+pub(super) fn story(n: usize, topic: &str) -> String {
     (0..n)
         .map(|i| {
             format!(
