@@ -27,7 +27,7 @@ mod title;
 use content::*;
 use inline::{is_link_line, is_machine_timestamp, is_set_apart};
 use lead::leads_before;
-use opening::openings_before;
+use opening::{headline_ancestors, openings_before};
 use stats::*;
 
 /// What a whole HTML page yields before the shared text stages run.
@@ -200,6 +200,7 @@ pub fn extract(html: &str) -> HtmlDocument {
     });
 
     let skip_h1 = skip_h1.map(|h| h.id());
+    let headlines = headline_ancestors(&stats);
     let write = |roots: &[ElementRef<'_>], stats: Option<&PageStats>| {
         let mut writer = BlockWriter::default();
         let leads = leads_before(roots);
@@ -210,7 +211,7 @@ pub fn extract(html: &str) -> HtmlDocument {
         // after the headline, and would tip the comparison towards the region they precede.
         if let Some(stats) = stats {
             let start = writer.out.len();
-            for opening in openings_before(roots, stats, &leads) {
+            for opening in openings_before(roots, stats, &headlines, &leads) {
                 walk(opening, skip_h1, Some(stats), &mut writer);
             }
             writer.opening_chars = writer.out[start..].chars().count();

@@ -17,21 +17,22 @@ use super::*;
 /// The walk goes back from the region's first element through its preceding siblings and those
 /// of its ancestors, reading only what lies between the headline and the region, and stops
 /// after [`MAX_OPENING_WALK`] nodes, so that it stays linear on any page.
+/// `headlines` is [`headline_ancestors`] of the page, found once for all the answers compared.
 pub(super) fn openings_before<'p>(
     roots: &[ElementRef<'p>],
     stats: &PageStats<'p>,
+    headlines: &FxHashSet<NodeId>,
     known: &[ElementRef<'p>],
 ) -> Vec<ElementRef<'p>> {
     let Some(first) = roots.first() else {
         return Vec::new();
     };
-    let headlines = headline_ancestors(stats);
     if headlines.is_empty() {
         return Vec::new();
     }
     let mut walk = OpeningWalk {
         stats,
-        headlines: &headlines,
+        headlines,
         visited: 0,
     };
     // Groups of blocks, each in document order, nearest the region first.
@@ -85,7 +86,7 @@ pub(super) fn openings_before<'p>(
 /// The page's `<h1>`s and their ancestors: whether a subtree holds a headline, looked up.
 /// Each ancestor chain is walked until it meets one already known, so the set costs the number
 /// of elements at most, however many headlines there are.
-fn headline_ancestors(stats: &PageStats) -> FxHashSet<NodeId> {
+pub(super) fn headline_ancestors(stats: &PageStats) -> FxHashSet<NodeId> {
     let mut set = FxHashSet::default();
     for h1 in &stats.elements.h1s {
         if h1.text().all(|t| t.trim().is_empty()) {
