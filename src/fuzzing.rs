@@ -390,26 +390,53 @@ fn thread_cpu_now() -> Duration {
 }
 
 /// Runs every file of `fuzz/corpus/<target>/` through its target; returns how many ran.
+///
+/// The files are shared out over one thread a core: the corpus is thousands of inputs and CI's
+/// `cargo test` waits on this replay last. The checks stay sound in parallel because the
+/// linearity and budget checks time each run by its own thread's CPU clock. Plain threads, not
+/// rayon's pool: a target that itself waits on rayon would let the pool stack another input's
+/// run on the same stack, while here each input runs on a fresh frame of a default-sized stack,
+/// as on the test thread before. A failure names the first failing file in sorted order.
 pub fn replay_corpus(corpus: &Path) -> usize {
-    let mut ran = 0;
+    let mut inputs: Vec<(Target, PathBuf)> = Vec::new();
     for (name, target) in TARGETS {
         let Ok(entries) = std::fs::read_dir(corpus.join(name)) else {
             continue;
         };
         let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         files.sort();
-        for file in files {
-            let data = std::fs::read(&file).expect("corpus file");
-            let outcome = std::panic::catch_unwind(|| target(&data));
-            assert!(
-                outcome.is_ok(),
-                "fuzz target {name} fails on {}",
-                file.display()
-            );
-            ran += 1;
-        }
+        inputs.extend(files.into_iter().map(|file| ((name, target), file)));
     }
-    ran
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let at = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(((name, target), file)) = inputs.get(at) else {
+                        break;
+                    };
+                    let data = std::fs::read(file).expect("corpus file");
+                    if std::panic::catch_unwind(|| target(&data)).is_err() {
+                        let failure = format!("fuzz target {name} fails on {}", file.display());
+                        failures
+                            .lock()
+                            .expect("no panic holds it")
+                            .push((at, failure));
+                    }
+                }
+            });
+        }
+    });
+    let first = failures
+        .into_inner()
+        .expect("no panic holds it")
+        .into_iter()
+        .min();
+    assert!(first.is_none(), "{}", first.unwrap_or_default().1);
+    inputs.len()
 }
 
 #[cfg(test)]
