@@ -59,12 +59,7 @@ pub struct InputRoot {
 /// remember of the file.
 pub(crate) enum Item {
     Article(Box<Pending>),
-    Rejected {
-        source: String,
-        reason: RejectReason,
-        detail: String,
-        bytes_in: u64,
-    },
+    Rejected(Reject),
     /// A file read in this run, for the nightly state's manifest.
     FileRead {
         source: String,
@@ -72,6 +67,17 @@ pub(crate) enum Item {
     },
     /// A file the state had read before, unchanged.
     Unchanged,
+}
+
+/// An input, or a record in it, that ends as a reject: where it came from, why, and the input
+/// bytes it accounts for. The same value goes from the reader through the workers (and a shard's
+/// file) to the writer, so that every path says a reject the same way.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Reject {
+    pub(crate) source: String,
+    pub(crate) reason: RejectReason,
+    pub(crate) detail: String,
+    pub(crate) bytes_in: u64,
 }
 
 /// An article read from its input, before the stages.
@@ -158,12 +164,12 @@ pub(crate) fn read(
             reason,
             detail,
         } => {
-            emit(Item::Rejected {
+            emit(Item::Rejected(Reject {
                 source,
                 reason,
                 detail,
                 bytes_in: 0,
-            });
+            }));
             return LoadNanos::default();
         }
     };
@@ -189,12 +195,12 @@ pub(crate) fn read(
                     stamp: stamp(0),
                 });
             }
-            emit(Item::Rejected {
+            emit(Item::Rejected(Reject {
                 source: source.source,
                 reason,
                 detail,
                 bytes_in,
-            });
+            }));
             return LoadNanos::default();
         }
     };

@@ -12,7 +12,7 @@ use crate::config::Plan;
 use crate::dedup::near;
 use crate::dedup::{self, ContentHash, boilerplate};
 use crate::input::discover::Discovered;
-use crate::input::{self, ContainerMeta, Item, Pending};
+use crate::input::{self, ContainerMeta, Item, Pending, Reject};
 use crate::report::figures::{StepNanos, Stopwatch, timing_weight};
 use crate::stages::markup::MarkupStage;
 use crate::stages::{Stage, header};
@@ -21,12 +21,7 @@ use crate::state::FileStamp;
 /// How one input ended, before dedup.
 pub(crate) enum Outcome {
     Cleaned(Box<Cleaned>),
-    Rejected {
-        source: String,
-        reason: RejectReason,
-        detail: String,
-        bytes_in: u64,
-    },
+    Rejected(Reject),
     /// A file read in this run, for the nightly state's manifest.
     FileRead {
         source: String,
@@ -82,17 +77,7 @@ pub(crate) fn process(plan: &Plan, found: Discovered, steps: &mut StepNanos) -> 
                 watch.lap(&mut cleaning);
                 outcome
             }
-            Item::Rejected {
-                source,
-                reason,
-                detail,
-                bytes_in,
-            } => Outcome::Rejected {
-                source,
-                reason,
-                detail,
-                bytes_in,
-            },
+            Item::Rejected(reject) => Outcome::Rejected(reject),
             Item::FileRead { source, stamp } => Outcome::FileRead { source, stamp },
             Item::Unchanged => Outcome::Unchanged,
         });
@@ -125,11 +110,13 @@ fn clean(plan: &Plan, pending: Pending, steps: &mut StepNanos, weight: u64) -> O
         bytes_in,
         container,
     } = pending;
-    let reject = |source, reason, detail| Outcome::Rejected {
-        source,
-        reason,
-        detail,
-        bytes_in,
+    let reject = |source, reason, detail| {
+        Outcome::Rejected(Reject {
+            source,
+            reason,
+            detail,
+            bytes_in,
+        })
     };
     // Counted before the stages, which may drop the part that held them (a script comment).
     article.stats.replaced_bytes = replacement_chars(&article.text);

@@ -28,11 +28,12 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::article::{Article, RejectReason};
+use crate::article::Article;
 use crate::config::Plan;
 use crate::crash::crash_point;
 use crate::dedup::{self, InMemory};
 use crate::error::{Error, Result};
+use crate::input::Reject;
 use crate::input::discover::{self, Discovered};
 use crate::input::expand::expand;
 
@@ -89,10 +90,8 @@ enum Entry {
     Rejected {
         walk: u64,
         seq: u32,
-        source: String,
-        reason: RejectReason,
-        detail: String,
-        bytes_in: u64,
+        #[serde(flatten)]
+        reject: Reject,
     },
     /// A file read, for the nightly state's manifest.
     FileRead {
@@ -134,19 +133,7 @@ impl Entry {
                     bytes_in: cleaned.bytes_in,
                 })
             }
-            Outcome::Rejected {
-                source,
-                reason,
-                detail,
-                bytes_in,
-            } => Some(Entry::Rejected {
-                walk,
-                seq,
-                source,
-                reason,
-                detail,
-                bytes_in,
-            }),
+            Outcome::Rejected(reject) => Some(Entry::Rejected { walk, seq, reject }),
             Outcome::FileRead { source, stamp } => Some(Entry::FileRead {
                 walk,
                 seq,
@@ -181,18 +168,7 @@ impl Entry {
                 encoding: static_encoding(&encoding),
                 bytes_in,
             })),
-            Entry::Rejected {
-                source,
-                reason,
-                detail,
-                bytes_in,
-                ..
-            } => Outcome::Rejected {
-                source,
-                reason,
-                detail,
-                bytes_in,
-            },
+            Entry::Rejected { reject, .. } => Outcome::Rejected(reject),
             Entry::FileRead {
                 source,
                 size,

@@ -10,6 +10,7 @@ use crate::config::Plan;
 use crate::dedup::boilerplate::site_of;
 use crate::dedup::{self, Decision, DedupPlan, InMemory, KeptIndex, near};
 use crate::error::Result;
+use crate::input::Reject;
 use crate::output::Outputs;
 use crate::report::RunSummary;
 use crate::report::figures::{FigureTally, Stopwatch};
@@ -86,12 +87,12 @@ pub(crate) fn write_batch(
                 tally.files_read += 1;
             }
             Outcome::Unchanged => tally.files_unchanged += 1,
-            Outcome::Rejected {
+            Outcome::Rejected(Reject {
                 source,
                 reason,
                 detail,
                 bytes_in,
-            } => {
+            }) => {
                 written.bytes += bytes_in;
                 summary.bytes.input += bytes_in;
                 summary.counts.reject(reason);

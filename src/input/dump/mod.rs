@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 pub use chunks::{ChunkReader, DumpChunk, UnreadLine};
 
 use super::load::normalize_line_endings;
-use super::{ContainerMeta, InputPlan, Item, Pending, decode, page};
+use super::{ContainerMeta, InputPlan, Item, Pending, Reject, decode, page};
 use crate::article::{Article, InputFormat, RejectReason};
 
 /// Field names to look for, in order of preference (`[input.json]`).
@@ -190,11 +190,13 @@ pub(crate) fn read_file(
     bytes_in: u64,
     emit: &mut dyn FnMut(Item),
 ) {
-    let reject = |source, problem: RecordProblem| Item::Rejected {
-        source,
-        reason: problem.reason,
-        detail: problem.detail,
-        bytes_in,
+    let reject = |source, problem: RecordProblem| {
+        Item::Rejected(Reject {
+            source,
+            reason: problem.reason,
+            detail: problem.detail,
+            bytes_in,
+        })
     };
     let (bytes, encoding) = match utf8_bytes(bytes) {
         Ok(utf8) => utf8,
@@ -281,12 +283,12 @@ fn emit_records(
         } else {
             format!("{file_source}#{first_line}")
         };
-        return emit(Item::Rejected {
+        return emit(Item::Rejected(Reject {
             source,
             reason: RejectReason::NoText,
             detail: "no records (only blank lines)".into(),
             bytes_in,
-        });
+        }));
     }
     let mut bytes_in = bytes_in;
     for record in records {
@@ -295,12 +297,12 @@ fn emit_records(
         let found = match record.fields {
             Ok(found) => found,
             Err(problem) => {
-                emit(Item::Rejected {
+                emit(Item::Rejected(Reject {
                     source,
                     reason: problem.reason,
                     detail: problem.detail,
                     bytes_in: bytes,
-                });
+                }));
                 continue;
             }
         };
@@ -316,12 +318,12 @@ fn emit_records(
                     fields.text.join(", "),
                     fields.html.join(", ")
                 );
-                emit(Item::Rejected {
+                emit(Item::Rejected(Reject {
                     source,
                     reason: RejectReason::NoText,
                     detail,
                     bytes_in: bytes,
-                });
+                }));
                 continue;
             }
         };
@@ -342,12 +344,12 @@ fn emit_records(
         })));
     }
     if let Some(unread) = unread {
-        emit(Item::Rejected {
+        emit(Item::Rejected(Reject {
             source: format!("{file_source}#{}", unread.line),
             reason: unread.reason,
             detail: unread.detail,
             bytes_in,
-        });
+        }));
     }
 }
 

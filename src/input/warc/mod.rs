@@ -22,7 +22,7 @@ use std::io::{BufRead, Read};
 use super::decode;
 pub use super::http::{Payload, http_payload};
 use super::load::{decode_failure, normalize_line_endings};
-use super::{ContainerMeta, InputPlan, Pending, page};
+use super::{ContainerMeta, InputPlan, Pending, Reject, page};
 use crate::article::{Article, RejectReason};
 use crate::input;
 
@@ -289,21 +289,23 @@ pub(crate) fn read_responses(
     emit: &mut dyn FnMut(input::Item),
 ) {
     if responses.is_empty() {
-        return emit(input::Item::Rejected {
+        return emit(input::Item::Rejected(Reject {
             source: file_source,
             reason: RejectReason::NoText,
             detail: "the archive holds no response records".into(),
             bytes_in,
-        });
+        }));
     }
     let mut bytes_in = bytes_in;
     for item in responses {
         let bytes = std::mem::take(&mut bytes_in);
-        let reject = |source, (reason, detail)| input::Item::Rejected {
-            source,
-            reason,
-            detail,
-            bytes_in: bytes,
+        let reject = |source, (reason, detail)| {
+            input::Item::Rejected(Reject {
+                source,
+                reason,
+                detail,
+                bytes_in: bytes,
+            })
         };
         let response = match item {
             Ok(response) => response,
