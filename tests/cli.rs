@@ -32,13 +32,7 @@ fn bad_values_are_reported_with_their_lines_too() {
         "bad.toml",
         "[input]\nroots = [\"missing\"]\n\n[header]\npattern = \"(\"\n",
     );
-    let output = dir
-        .scour()
-        .args(["check-config", "--config", "bad.toml"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = dir.config_errors("bad.toml");
     assert!(
         stderr.contains("bad.toml:2:9: `input.roots`: input root"),
         "{stderr}"

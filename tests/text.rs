@@ -257,13 +257,7 @@ fn the_title_line_preset_reads_the_first_line_and_none_reads_nothing() {
 fn a_custom_header_pattern_without_the_pattern_preset_is_a_config_error() {
     let dir = Dir::new();
     dir.config("bad.toml", "[header]\npattern = \"^# (?P<title>.+)$\"\n");
-    let output = dir
-        .scour()
-        .args(["check-config", "--config", "bad.toml"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = dir.config_errors("bad.toml");
     assert!(
         stderr.contains("`header.pattern`") && stderr.contains("preset = \"pattern\""),
         "{stderr}"

@@ -64,6 +64,18 @@ impl Dir {
         command
     }
 
+    /// `scour check-config --config <name>` on a configuration written with [`Dir::config`];
+    /// asserts it is refused as a usage error (exit 2) and gives what it printed on stderr.
+    pub fn config_errors(&self, name: &str) -> String {
+        let output = self
+            .scour()
+            .args(["check-config", "--config", name])
+            .output()
+            .expect("run scour check-config");
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
     /// `scour run --input in --output <out> --no-progress` plus `args`; asserts success.
     pub fn run(&self, out: &str, args: &[&str]) -> Outputs {
         let output = self.run_raw(out, args);
