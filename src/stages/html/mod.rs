@@ -17,6 +17,7 @@ use scraper::{ElementRef, Html, Node, Selector};
 use crate::article::{Article, InputFormat};
 
 mod content;
+mod hidden;
 mod inline;
 mod lead;
 mod opening;
@@ -25,6 +26,7 @@ mod prescan;
 mod stats;
 mod title;
 use content::*;
+use hidden::is_hidden;
 use inline::{is_link_line, is_machine_timestamp, is_set_apart};
 use lead::leads_before;
 use opening::{headline_ancestors, openings_before};
@@ -350,19 +352,6 @@ fn role(name: &str) -> Role {
         "td" | "th" => Role::Cell,
         _ => Role::Inline,
     }
-}
-
-fn is_hidden(element: &scraper::node::Element) -> bool {
-    // One pass over the attributes: `attr` would turn each name into an atom to look it up.
-    element.attrs().any(|(name, value)| match name {
-        "hidden" => true,
-        "aria-hidden" => value.eq_ignore_ascii_case("true"),
-        "style" => {
-            let style: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-            style.to_ascii_lowercase().contains("display:none")
-        }
-        _ => false,
-    })
 }
 
 /// A `<figcaption>`, or a short element classed as a caption (`image-caption`,

@@ -64,3 +64,23 @@ fn a_recipe_whose_ingredients_and_steps_are_modules_of_their_own_is_kept_whole()
     assert!(text.contains("2 lemons, zest and juice"), "{text}");
     assert!(text.contains("Bake for 25 minutes"), "{text}");
 }
+
+#[test]
+fn text_hidden_by_a_framework_class_is_not_article() {
+    // A second copy of the lead and a teaser of the next story, hidden by class words that
+    // CSS frameworks set to `display: none`; a part hidden on small screens only stays.
+    let lead = "<p class=\"lead\">The council voted to rebuild the old bridge, after years of repairs, closures, and delays.</p>";
+    let html = page(&format!(
+        "<article>{lead}<div class=\"d-none mobile-lead\">{lead}</div>{}\
+         <p class=\"hidden-xs\">The bridge will close for a month, the council said.</p>\
+         <div class=\"teaser hidden\"><p>Next story: a new school opens in the north of the city, with a garden.</p></div>\
+         <div class=\"Is-Hidden\"><p>Read more about the bridge</p></div></article>",
+        story(6, "bridge")
+    ));
+    let text = extract(&html).text;
+    assert_eq!(text.matches("The council voted").count(), 1, "{text}");
+    assert!(text.contains("Paragraph 5 about the bridge"), "{text}");
+    assert!(text.contains("close for a month"), "{text}");
+    assert!(!text.contains("Next story"), "{text}");
+    assert!(!text.contains("Read more"), "{text}");
+}
